@@ -1,0 +1,48 @@
+"""The seeded event catalogue `criminal-2020` (DOMAIN.md §3), a reconstruction an office edits in the admin."""
+
+import datetime
+
+CRIMINAL_2020 = "criminal-2020"
+
+# (code, 中文, English, kind)
+CRIMINAL_2020_EVENTS: list[tuple[str, str, str, str]] = [
+    ("arrest_review", "审查逮捕（受理）", "Arrest review (received)", "base"),
+    ("prosecution_review", "审查起诉（受理）", "Prosecution review (received)", "base"),
+    ("arrest_complaint", "批捕（不批捕）申诉", "Complaint against an arrest decision", "extra"),
+    ("arrest_reconsideration", "不批捕复议", "Reconsideration of non-arrest", "extra"),
+    ("arrest_superior_review", "不批捕复核", "Superior review of non-arrest", "extra"),
+    ("supplementary_investigation", "退回补充侦查", "Return for supplementary investigation", "extra"),
+    ("review_extension", "延长审查起诉期限", "Extension of the review period", "extra"),
+    ("detention_extension", "延长侦查羁押期限", "Extension of investigative detention", "extra"),
+    ("detention_recalculation", "重新计算侦查羁押期限", "Recalculation of investigative detention", "extra"),
+    ("non_prosecution_reconsideration", "不起诉复议", "Reconsideration of non-prosecution", "extra"),
+    ("non_prosecution_superior_review", "不起诉复核", "Superior review of non-prosecution", "extra"),
+    ("non_prosecution_complaint", "不起诉申诉", "Complaint against non-prosecution", "extra"),
+    ("prosecution_withdrawal", "撤回起诉", "Withdrawal of prosecution", "extra"),
+    ("trial_supplementary_investigation", "审判阶段补充侦查", "Supplementary investigation at trial", "extra"),
+    ("second_instance", "二审（上诉/抗诉）", "Second instance (appeal / protest)", "extra"),
+    ("retrial", "发回重审", "Remanded for retrial", "extra"),
+    ("judicial_supervision", "审判监督/刑事申诉", "Trial supervision / criminal petition", "extra"),
+    ("state_compensation", "刑事赔偿", "State compensation", "extra"),
+    ("resubmission", "补充侦查后重新移送", "Resubmission after supplementary investigation", "neutral"),
+    ("self_supplementary_investigation", "自行补充侦查", "Own supplementary investigation", "neutral"),
+    ("arrest_decision", "批准/不批准逮捕决定", "Arrest decision", "neutral"),
+    ("indictment", "提起公诉", "Indictment", "neutral"),
+    ("non_prosecution", "不起诉决定", "Non-prosecution decision", "neutral"),
+    ("jurisdiction_transfer", "改变管辖", "Change of jurisdiction", "neutral"),
+    ("judgment", "一审判决", "First-instance judgment", "neutral"),
+]
+
+
+def seed_criminal_2020(RuleSet, EventType) -> None:
+    """Create (or complete) the criminal-2020 rule set; accepts historical models from a migration."""
+    rule_set, _ = RuleSet.objects.get_or_create(
+        code=CRIMINAL_2020,
+        defaults={"name": "刑事案件“案-件比”统计规则（2020）", "effective_from": datetime.date(2000, 1, 1)},
+    )
+    for position, (code, label_zh, label_en, kind) in enumerate(CRIMINAL_2020_EVENTS):
+        EventType.objects.get_or_create(
+            rule_set=rule_set,
+            code=code,
+            defaults={"label_zh": label_zh, "label_en": label_en, "kind": kind, "weight": 1, "position": position},
+        )

@@ -1,0 +1,115 @@
+"""Cases (案) and their procedural events (件 are counted from these)."""
+
+from __future__ import annotations
+
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from teams.models import Department, Prosecutor, Team, Unit
+
+
+class Case(models.Model):
+    """One real matter as the parties experience it, keyed by its 统一受案号."""
+
+    class Line(models.TextChoices):
+        CRIMINAL = "criminal", _("刑事")
+        CIVIL = "civil", _("民事")
+        ADMINISTRATIVE = "administrative", _("行政")
+        PUBLIC_INTEREST = "public_interest", _("公益诉讼")
+        COMPLAINT = "complaint", _("控申")
+
+    class Category(models.TextChoices):
+        ORDINARY = "ordinary", _("普通")
+        MAJOR = "major", _("重大")
+        DUTY = "duty", _("职务")
+        ECONOMIC = "economic", _("经济")
+
+    class Sentencing(models.TextChoices):
+        NONE = "none", _("未提出")
+        PROPOSED = "proposed", _("已提出")
+        ADOPTED = "adopted", _("已采纳")
+
+    class Acceptance(models.TextChoices):
+        YES = "yes", _("服判")
+        NO = "no", _("不服判")
+        UNKNOWN = "unknown", _("未知")
+
+    case_no = models.CharField(_("统一受案号"), max_length=100, unique=True)
+    title = models.CharField(_("案件名称"), max_length=300, blank=True)
+    line = models.CharField(_("业务条线"), max_length=20, choices=Line.choices, default=Line.CRIMINAL)
+    category = models.CharField(_("罪名类别"), max_length=20, choices=Category.choices, blank=True)
+    unit = models.ForeignKey(Unit, verbose_name=_("单位"), on_delete=models.PROTECT, related_name="cases")
+    department = models.ForeignKey(Department, verbose_name=_("部门"), on_delete=models.PROTECT, related_name="cases")
+    prosecutor = models.ForeignKey(
+        Prosecutor, verbose_name=_("承办检察官"), on_delete=models.PROTECT, related_name="cases"
+    )
+    team = models.ForeignKey(
+        Team, verbose_name=_("办案团队"), null=True, blank=True, on_delete=models.SET_NULL, related_name="cases"
+    )
+    persons = models.PositiveIntegerField(_("犯罪嫌疑人数"), default=1, validators=[MinValueValidator(1)])
+    # Derived (DOMAIN §4): the date of the earliest base event; null while the case has none.
+    received_on = models.DateField(_("受理日期"), null=True, blank=True, editable=False)
+    closed_on = models.DateField(_("审结日期"), null=True, blank=True)
+    plea_leniency = models.BooleanField(_("适用认罪认罚"), null=True, blank=True)
+    sentencing_recommendation = models.CharField(
+        _("量刑建议"), max_length=10, choices=Sentencing.choices, default=Sentencing.NONE
+    )
+    judgment_accepted = models.CharField(
+        _("一审服判"), max_length=10, choices=Acceptance.choices, default=Acceptance.UNKNOWN
+    )
+    # Derived (DOMAIN §4): 1 + Σ weight of extra events, or 0 while there is no base event.
+    items = models.PositiveIntegerField(_("件数"), default=0, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        verbose_name = _("案件")
+        verbose_name_plural = _("案件")
+        ordering = ["-received_on", "case_no"]
+        indexes = [
+            models.Index(fields=["received_on"], name="case_received_idx"),
+            models.Index(fields=["closed_on"], name="case_closed_idx"),
+            models.Index(fields=["team", "received_on"], name="case_team_received_idx"),
+            models.Index(fields=["prosecutor", "received_on"], name="case_prosecutor_received_idx"),
+            models.Index(fields=["unit", "received_on"], name="case_unit_received_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.case_no
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_on is None
+
+
+class ProceduralEvent(models.Model):
+    """One procedural step of a case (退回补充侦查, 延长审查起诉期限, ...); corrections keep an audit trail."""
+
+    case = models.ForeignKey(Case, verbose_name=_("案件"), on_delete=models.CASCADE, related_name="events")
+    event_type = models.ForeignKey(
+        "cases.EventType", verbose_name=_("诉讼环节"), on_delete=models.PROTECT, related_name="events"
+    )
+    date = models.DateField(_("日期"))
+    persons = models.PositiveIntegerField(_("涉及人数"), default=1, validators=[MinValueValidator(1)])
+    # Kept for the timeline and audit only; the ratio is attributed through the case (DOMAIN §4).
+    prosecutor = models.ForeignKey(
+        Prosecutor, verbose_name=_("经办检察官"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.TextField(_("备注"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("诉讼环节记录")
+        verbose_name_plural = _("诉讼环节记录")
+        ordering = ["case", "date", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "event_type", "date"], name="event_unique_per_case_type_date")
+        ]
+        indexes = [models.Index(fields=["date"], name="event_date_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.event_type_id} {self.date}"

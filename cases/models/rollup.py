@@ -1,0 +1,59 @@
+"""Maintained roll-up of the ratio: monthly counts per attribution key (zulip-style count table)."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class RatioFact(models.Model):
+    """Cases and items per basis, month and attribution key; kept equal to a rebuild from raw rows.
+
+    Keys are plain integers and strings with 0 / "" for "none" so that the unique key also holds
+    on SQLite (where NULLs are distinct); `event_code` "" is the case's own row (its base item),
+    any other value the weighted extra events of that code.
+    """
+
+    class Basis(models.TextChoices):
+        FLOW = "flow", _("流量口径")
+        COHORT = "cohort", _("审结口径")
+
+    basis = models.CharField(max_length=6, choices=Basis.choices)
+    month = models.DateField()
+    unit_id = models.BigIntegerField()
+    department_id = models.BigIntegerField()
+    team_id = models.BigIntegerField()
+    prosecutor_id = models.BigIntegerField()
+    line = models.CharField(max_length=20)
+    category = models.CharField(max_length=20)
+    event_code = models.CharField(max_length=64)
+    cases = models.IntegerField(default=0)
+    items = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("案-件比汇总")
+        verbose_name_plural = _("案-件比汇总")
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "basis",
+                    "month",
+                    "unit_id",
+                    "department_id",
+                    "team_id",
+                    "prosecutor_id",
+                    "line",
+                    "category",
+                    "event_code",
+                ],
+                name="ratio_fact_key",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["basis", "team_id", "month"], name="ratio_fact_team_idx"),
+            models.Index(fields=["basis", "prosecutor_id", "month"], name="ratio_fact_prosecutor_idx"),
+            models.Index(fields=["basis", "unit_id", "month"], name="ratio_fact_unit_idx"),
+            models.Index(fields=["basis", "department_id", "month"], name="ratio_fact_department_idx"),
+            models.Index(fields=["basis", "month"], name="ratio_fact_month_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.basis} {self.month:%Y-%m} {self.event_code or 'cases'}: {self.cases}/{self.items}"

@@ -1,0 +1,337 @@
+"""The 案-件比 engine (DOMAIN.md §4): the one implementation the API, pages and exports call.
+
+Whole months are read from the maintained `RatioFact` roll-up; the days of a partial month at
+either end of the range are read from the raw rows through the same fact definition
+(`cases.facts`), so any inclusive date range is exact and a province answers in milliseconds.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import F, Q, Sum
+from django.db.models.functions import TruncMonth, TruncQuarter, TruncYear
+from django.utils import timezone
+
+from cases.facts import BASES, FLOW, fact_querysets
+from cases.models import Case, RatioFact
+from teams.models import Department, Prosecutor, Team, Unit
+
+PERIODS = ("month", "quarter", "year")
+DIMENSIONS = ("unit", "department", "team", "prosecutor", "line", "category")
+GROUP_BY_CHOICES = PERIODS + DIMENSIONS
+# Dimension → (fact column, model whose code names it, the code field)
+KEY_COLUMNS = {
+    "unit": ("unit_id", Unit, "code"),
+    "department": ("department_id", Department, "code"),
+    "team": ("team_id", Team, "team_code"),
+    "prosecutor": ("prosecutor_id", Prosecutor, "staff_code"),
+    "line": ("line", None, None),
+    "category": ("category", None, None),
+}
+
+
+class RatioQueryError(ValueError):
+    """A request the engine cannot answer; `field` names the offending parameter."""
+
+    def __init__(self, field: str, message: str):
+        self.field = field
+        super().__init__(message)
+
+
+@dataclass
+class Scope:
+    """What a user may see: cases of these units, teams or prosecutors (`everything` for superusers)."""
+
+    everything: bool = False
+    unit_ids: frozenset[int] = frozenset()
+    team_ids: frozenset[int] = frozenset()
+    prosecutor_ids: frozenset[int] = frozenset()
+
+    def case_q(self) -> Q | None:
+        """A Q over Case fields, or None when nothing may be seen."""
+        if self.everything:
+            return Q()
+        q = Q(pk__in=[])
+        if self.unit_ids:
+            q |= Q(unit_id__in=self.unit_ids)
+        if self.team_ids:
+            q |= Q(team_id__in=self.team_ids)
+        if self.prosecutor_ids:
+            q |= Q(prosecutor_id__in=self.prosecutor_ids)
+        return q if q.children[1:] else None
+
+    def fact_q(self) -> Q | None:
+        """The same scope over `RatioFact` columns (team "none" is stored as 0)."""
+        if self.everything:
+            return Q()
+        parts = []
+        if self.unit_ids:
+            parts.append(Q(unit_id__in=self.unit_ids))
+        if self.team_ids:
+            parts.append(Q(team_id__in=self.team_ids))
+        if self.prosecutor_ids:
+            parts.append(Q(prosecutor_id__in=self.prosecutor_ids))
+        if not parts:
+            return None
+        q = parts[0]
+        for part in parts[1:]:
+            q |= part
+        return q
+
+
+EVERYTHING = Scope(everything=True)
+
+
+def format_ratio(items: int, cases: int) -> tuple[float | None, str | None, float | None]:
+    """(ratio, "1:x.xx", index ×100) for items over cases; all None when there are no cases."""
+    if not cases:
+        return None, None, None
+    exact = Decimal(items) / Decimal(cases)
+    shown = exact.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    index = (exact * 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return float(exact), f"1:{shown}", float(index)
+
+
+@dataclass
+class RatioRow:
+    """One group of the ratio: its keys (codes; None for "none"), cases, items and extras by code."""
+
+    keys: dict[str, str | None]
+    cases: int = 0
+    items: int = 0
+    extras: dict[str, int] = field(default_factory=dict)
+    labels: dict[str, str | None] = field(default_factory=dict)
+
+    @property
+    def ratio(self) -> float | None:
+        return format_ratio(self.items, self.cases)[0]
+
+    @property
+    def ratio_display(self) -> str | None:
+        return format_ratio(self.items, self.cases)[1]
+
+    @property
+    def index(self) -> float | None:
+        return format_ratio(self.items, self.cases)[2]
+
+    def as_dict(self) -> dict:
+        return {
+            **self.keys,
+            "cases": self.cases,
+            "items": self.items,
+            "ratio": self.ratio,
+            "ratio_display": self.ratio_display,
+            "index": self.index,
+            "extras": dict(sorted(self.extras.items())),
+        }
+
+
+@dataclass
+class RatioReport:
+    """The answer of `ratio_for`: its parameters, the grouped rows and the total."""
+
+    basis: str
+    date_from: datetime.date
+    date_to: datetime.date
+    group_by: list[str]
+    rows: list[RatioRow]
+    total: RatioRow
+
+
+@dataclass
+class RatioFilters:
+    """Attribution filters by code (None: no filter)."""
+
+    unit: str | None = None
+    department: str | None = None
+    team: str | None = None
+    prosecutor: str | None = None
+    line: str | None = None
+    category: str | None = None
+
+
+def parse_group_by(value: str | list[str] | None) -> list[str]:
+    if not value:
+        return []
+    parts = value.split(",") if isinstance(value, str) else list(value)
+    parts = [p.strip() for p in parts if p.strip()]
+    unknown = [p for p in parts if p not in GROUP_BY_CHOICES]
+    if unknown:
+        raise RatioQueryError(
+            "group_by", f"unknown grouping {', '.join(unknown)}; allowed: {', '.join(GROUP_BY_CHOICES)}"
+        )
+    return list(dict.fromkeys(parts))
+
+
+def _filter_ids(filters: RatioFilters) -> dict[str, object]:
+    """Resolve filter codes (or exact names for units and departments) to fact-column values."""
+    resolved: dict[str, object] = {}
+    for dim in DIMENSIONS:
+        value = getattr(filters, dim)
+        if value in (None, ""):
+            continue
+        column, model, code_field = KEY_COLUMNS[dim]
+        if model is None:
+            choices = Case.Line if dim == "line" else Case.Category
+            if value not in choices.values:
+                raise RatioQueryError(dim, f"unknown {dim} {value!r}; allowed: {', '.join(choices.values)}")
+            resolved[column] = value
+            continue
+        lookup = Q(**{code_field: value})
+        if dim in ("unit", "department"):
+            lookup |= Q(name=value)
+        ids = list(model.objects.filter(lookup).values_list("pk", flat=True)[:2])
+        if len(ids) != 1:
+            raise RatioQueryError(dim, f"unknown {dim} {value!r}" if not ids else f"ambiguous {dim} {value!r}")
+        resolved[column] = ids[0]
+    return resolved
+
+
+ONE_DAY = datetime.timedelta(days=1)
+
+
+def _month_start(day: datetime.date) -> datetime.date:
+    return day.replace(day=1)
+
+
+def _next_month(day: datetime.date) -> datetime.date:
+    return (day.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+
+
+def split_range(
+    date_from: datetime.date, date_to: datetime.date
+) -> tuple[tuple[datetime.date, datetime.date] | None, list[tuple[datetime.date, datetime.date]]]:
+    """(whole months as a first..last day range or None, the partial-month day ranges left over)."""
+    first_whole = date_from if date_from.day == 1 else _next_month(date_from)
+    # Whole months end (exclusive) at the start of date_to's month, unless date_to is its last day.
+    end = _next_month(date_to) if _next_month(date_to) - ONE_DAY == date_to else _month_start(date_to)
+    if first_whole >= end:
+        return None, [(date_from, date_to)]
+    partial = []
+    if date_from < first_whole:
+        partial.append((date_from, first_whole - ONE_DAY))
+    if end <= date_to:
+        partial.append((end, date_to))
+    return (first_whole, end - ONE_DAY), partial
+
+
+def _period_label(period: str, day: datetime.date) -> str:
+    if period == "month":
+        return f"{day.year:04d}-{day.month:02d}"
+    if period == "quarter":
+        return f"{day.year:04d}-Q{(day.month - 1) // 3 + 1}"
+    return f"{day.year:04d}"
+
+
+def ratio_for(
+    *,
+    group_by: list[str] | str | None = None,
+    basis: str = FLOW,
+    date_from: datetime.date | None = None,
+    date_to: datetime.date | None = None,
+    filters: RatioFilters | None = None,
+    scope: Scope = EVERYTHING,
+) -> RatioReport:
+    """Cases, items and the ratio per group over an inclusive date range (DOMAIN.md §4)."""
+    group_by = parse_group_by(group_by)
+    if basis not in BASES:
+        raise RatioQueryError("basis", f"unknown basis {basis!r}; allowed: {', '.join(BASES)}")
+    today = timezone.localdate()
+    date_from = date_from or datetime.date(today.year, 1, 1)
+    date_to = date_to or today
+    if date_from > date_to:
+        raise RatioQueryError("date_from", f"date_from {date_from} is after date_to {date_to}")
+    filters = filters or RatioFilters()
+    columns = _filter_ids(filters)
+    periods = tuple(p for p in PERIODS if p in group_by)
+    dims = [d for d in DIMENSIONS if d in group_by]
+    key_columns = tuple(KEY_COLUMNS[d][0] for d in dims)
+
+    groups: dict[tuple, RatioRow] = {}
+    total = RatioRow(keys={})
+
+    def add(row: dict) -> None:
+        key = tuple(_period_label(p, row[p]) for p in periods) + tuple(row[c] for c in key_columns)
+        target = groups.get(key)
+        if target is None:
+            target = groups[key] = RatioRow(keys=dict(zip([*periods, *dims], key, strict=True)))
+        for acc in (target, total):
+            acc.cases += row["cases"]
+            acc.items += row["items"]
+            code = row["event_code"]
+            if code:
+                acc.extras[code] = acc.extras.get(code, 0) + row["items"]
+
+    scope_fact_q, scope_case_q = scope.fact_q(), scope.case_q()
+    if scope_fact_q is not None:
+        whole, partial = split_range(date_from, date_to)
+        if whole:
+            _read_rollup(basis, whole, periods, key_columns, columns, scope_fact_q, add)
+        for day_from, day_to in partial:
+            _read_raw(basis, day_from, day_to, periods, key_columns, columns, scope_case_q, add)
+
+    rows = sorted(groups.values(), key=lambda r: tuple((v is None, str(v)) for v in r.keys.values()))
+    _attach_codes(rows, dims)
+    return RatioReport(basis, date_from, date_to, group_by, rows, total)
+
+
+def _read_rollup(basis, whole, periods, key_columns, columns, scope_q, add) -> None:
+    facts = RatioFact.objects.filter(scope_q, basis=basis, month__gte=whole[0], month__lte=whole[1], **columns)
+    truncs = {"month": TruncMonth, "quarter": TruncQuarter, "year": TruncYear}
+    names = {p: truncs[p]("month") for p in periods}
+    rows = (
+        facts.values(**{f"p_{p}": e for p, e in names.items()}, **{f"c_{c}": F(c) for c in key_columns})
+        .annotate(s_cases=Sum("cases"), s_items=Sum("items"))
+        .values(*[f"p_{p}" for p in periods], *[f"c_{c}" for c in key_columns], "event_code", "s_cases", "s_items")
+        .order_by()
+    )
+    for row in rows:
+        add(_unprefix(row, periods, key_columns))
+
+
+def _unprefix(row: dict, periods, key_columns) -> dict:
+    out = {"cases": row.get("s_cases", row.get("n_cases")) or 0, "items": row.get("s_items", row.get("n_items")) or 0}
+    out["event_code"] = row.get("event_code", row.get("k_event_code"))
+    for p in periods:
+        value = row.get(f"p_{p}", row.get(f"k_{p}"))
+        out[p] = value.date() if isinstance(value, datetime.datetime) else value
+    for c in key_columns:
+        value = row.get(f"c_{c}", row.get(f"k_{c}"))
+        if c == "team_id" and value == 0:
+            value = None
+        if c == "category" and value == "":
+            value = None
+        out[c] = value
+    return out
+
+
+def _read_raw(basis, day_from, day_to, periods, key_columns, columns, scope_q, add) -> None:
+    case_filter = scope_q & Q(**columns)
+    for queryset in fact_querysets(basis, day_from, day_to, keys=key_columns, periods=periods, case_filter=case_filter):
+        for row in queryset:
+            add(_unprefix(row, periods, key_columns))
+
+
+def _attach_codes(rows: list[RatioRow], dims: list[str]) -> None:
+    """Replace ids in row keys by codes, keeping display names in `labels` (one query per dimension)."""
+    for dim in dims:
+        _column, model, code_field = KEY_COLUMNS[dim]
+        if model is None:
+            choices = dict((Case.Line if dim == "line" else Case.Category).choices)
+            for row in rows:
+                value = row.keys[dim]
+                row.labels[dim] = str(choices.get(value, value)) if value else None
+            continue
+        ids = {row.keys[dim] for row in rows if row.keys[dim] is not None}
+        name_field = "name"
+        found = {
+            pk: (code, name)
+            for pk, code, name in model.objects.filter(pk__in=ids).values_list("pk", code_field, name_field)
+        }
+        for row in rows:
+            pk = row.keys[dim]
+            code, name = found.get(pk, (None, None)) if pk is not None else (None, None)
+            row.keys[dim], row.labels[dim] = code, name

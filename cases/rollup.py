@@ -1,0 +1,125 @@
+"""Maintenance of the `RatioFact` roll-up: incremental deltas on every write, and a full rebuild.
+
+Every write to a case or its events runs inside `maintained(case_ids)`, which reads the facts of
+those cases before and after the write and adds the difference to the roll-up in the same
+transaction, so the roll-up always equals `rebuild()` (a property test holds it to that).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections import Counter
+from collections.abc import Iterable, Iterator
+
+from django.db import connection, transaction
+from django.db.models import Q
+
+from cases.facts import BASES, KEY_FIELDS, fact_querysets
+from cases.models import RatioFact
+
+FACT_COLUMNS = ("basis", "month", *KEY_FIELDS, "event_code")
+# Above this many touched cases, a set-based rebuild beats per-case deltas.
+REBUILD_THRESHOLD = 20_000
+_CHUNK = 5_000
+
+Key = tuple
+
+
+def _facts(case_filter: Q | None) -> Counter:
+    """{fact key: [cases, items]} for the cases matching `case_filter` (None: every case)."""
+    totals: dict[Key, list[int]] = {}
+    for basis in BASES:
+        for queryset in fact_querysets(basis, case_filter=case_filter):
+            for row in queryset:
+                key = (
+                    basis,
+                    row["k_month"],
+                    *(row[f"k_{k}"] for k in KEY_FIELDS),
+                    row["k_event_code"],
+                )
+                acc = totals.setdefault(_normalise(key), [0, 0])
+                acc[0] += row["n_cases"]
+                acc[1] += row["n_items"] or 0
+    return totals
+
+
+def _normalise(key: Key) -> Key:
+    basis, month, *rest = key
+    if hasattr(month, "date"):
+        month = month.date()
+    return (basis, month, *rest)
+
+
+def facts_for(case_ids: Iterable[int]) -> dict[Key, list[int]]:
+    ids = sorted(set(case_ids))
+    totals: dict[Key, list[int]] = {}
+    for start in range(0, len(ids), _CHUNK):
+        for key, (cases, items) in _facts(Q(pk__in=ids[start : start + _CHUNK])).items():
+            acc = totals.setdefault(key, [0, 0])
+            acc[0] += cases
+            acc[1] += items
+    return totals
+
+
+def apply_delta(before: dict[Key, list[int]], after: dict[Key, list[int]]) -> None:
+    """Add `after − before` to the roll-up with atomic increments (safe beside concurrent writers)."""
+    rows = []
+    for key in before.keys() | after.keys():
+        b, a = before.get(key, [0, 0]), after.get(key, [0, 0])
+        d_cases, d_items = a[0] - b[0], a[1] - b[1]
+        if d_cases or d_items:
+            rows.append((*key, d_cases, d_items))
+    if not rows:
+        return
+    table = RatioFact._meta.db_table
+    columns = ", ".join((*FACT_COLUMNS, "cases", "items"))
+    placeholders = ", ".join(["%s"] * (len(FACT_COLUMNS) + 2))
+    sql = (
+        f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) "
+        f"ON CONFLICT ({', '.join(FACT_COLUMNS)}) DO UPDATE SET "
+        f"cases = {table}.cases + excluded.cases, items = {table}.items + excluded.items"
+    )
+    # Sorted so that concurrent writers lock roll-up rows in the same order (no deadlock).
+    rows.sort(key=lambda r: tuple(str(v) for v in r))
+    with connection.cursor() as cursor:
+        # Rows that fall to zero stay (harmless, and deleting them would race with writers).
+        cursor.executemany(sql, rows)
+
+
+@contextlib.contextmanager
+def maintained(case_ids: Iterable[int]) -> Iterator[None]:
+    """Keep the roll-up equal to the raw rows across a write to the given cases."""
+    ids = set(case_ids)
+    with transaction.atomic():
+        if len(ids) > REBUILD_THRESHOLD:
+            yield
+            rebuild()
+            return
+        before = facts_for(ids)
+        yield
+        apply_delta(before, facts_for(ids))
+
+
+def rebuild() -> int:
+    """Recompute the whole roll-up from the raw case and event rows; returns the row count."""
+    with transaction.atomic():
+        RatioFact.objects.all().delete()
+        facts = _facts(None)
+        RatioFact.objects.bulk_create(
+            (
+                RatioFact(**dict(zip(FACT_COLUMNS, key, strict=True)), cases=cases, items=items)
+                for key, (cases, items) in facts.items()
+                if cases or items
+            ),
+            batch_size=5_000,
+        )
+    return len(facts)
+
+
+def snapshot() -> dict[Key, tuple[int, int]]:
+    """The roll-up as a dict (for tests and the benchmark's consistency check)."""
+    return {
+        tuple(row[c] for c in FACT_COLUMNS): (row["cases"], row["items"])
+        for row in RatioFact.objects.values(*FACT_COLUMNS, "cases", "items")
+        if row["cases"] or row["items"]
+    }

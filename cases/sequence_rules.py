@@ -1,0 +1,194 @@
+"""DOMAIN.md §5: the sequence rules a case's events must keep, checked wherever events enter.
+
+Pure computation over small records so that the import (thousands of cases at once), the forms,
+the API and the admin all call the same code. A case's stored and incoming events are checked
+together in date order; on one date, base steps first, then the order of entry.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Hashable, Iterable
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext_lazy as _
+
+EARLIEST_DATE = datetime.date(2000, 1, 1)
+
+BASE_CODES = frozenset({"arrest_review", "prosecution_review"})
+NEEDS_PROSECUTION_REVIEW = frozenset(
+    {"supplementary_investigation", "review_extension", "indictment", "non_prosecution", "jurisdiction_transfer"}
+)
+NEEDS_PREDECESSOR = {
+    "arrest_reconsideration": "arrest_review",
+    "arrest_decision": "arrest_review",
+    "arrest_superior_review": "arrest_reconsideration",
+    "non_prosecution_superior_review": "non_prosecution_reconsideration",
+}
+REVIEW_PERIOD_STARTS = frozenset({"prosecution_review", "resubmission", "jurisdiction_transfer"})
+REVIEW_STAGE_ONLY = frozenset(
+    {"supplementary_investigation", "review_extension", "resubmission", "self_supplementary_investigation"}
+)
+MAX_SUPPLEMENTARY_ROUNDS = 2
+
+RULE_TITLES = {
+    "date_range": _("规则1：环节日期不得晚于今天，也不得早于2000-01-01"),
+    "needs_prosecution_review": _("规则2：该环节须以审查起诉受理为前提"),
+    "resubmission_needs_return": _("规则2：重新移送须以尚未重新移送的退回补充侦查为前提"),
+    "needs_predecessor": _("规则3：该环节须以前序环节为前提"),
+    "supplementary_limit": _("规则4：退回补充侦查以二次为限"),
+    "one_extension_per_period": _("规则5：每个审查起诉期限内只能延长一次"),
+    "after_closure": _("规则6：审结后不得再有审查起诉阶段的环节"),
+}
+
+
+@dataclass(frozen=True)
+class EventRecord:
+    """One event as the rules see it; `ref` identifies it to the caller (an id, a row number, a form)."""
+
+    code: str
+    date: datetime.date
+    ref: Hashable
+    incoming: bool = False
+    kind: str = ""
+
+    @property
+    def is_base(self) -> bool:
+        return self.kind == "base" if self.kind else self.code in BASE_CODES
+
+
+@dataclass
+class Violation:
+    """A broken sequence rule: which rule, which event broke it and which incoming event to blame."""
+
+    rule: str
+    event: EventRecord
+    message: str
+    blamed: EventRecord | None = None
+    details: dict = field(default_factory=dict)
+
+    @property
+    def rule_title(self) -> str:
+        return str(RULE_TITLES[self.rule])
+
+    def __str__(self) -> str:
+        return f"{self.rule_title}：{self.message}"
+
+
+def label(code: str) -> str:
+    """The Chinese label of an event code, for messages (falls back to the code)."""
+    from cases.catalogue_seed import CRIMINAL_2020_EVENTS
+
+    for c, zh, _en, _kind in CRIMINAL_2020_EVENTS:
+        if c == code:
+            return zh
+    return code
+
+
+def ordered(events: Iterable[EventRecord]) -> list[EventRecord]:
+    """Date order; on one date base steps first, then order of entry (stored before incoming)."""
+    indexed = list(enumerate(events))
+    indexed.sort(key=lambda pair: (pair[1].date, not pair[1].is_base, pair[0]))
+    return [event for _i, event in indexed]
+
+
+def _violations(events: list[EventRecord], closed_on: datetime.date | None, today: datetime.date) -> list[Violation]:
+    found: list[Violation] = []
+    seen: set[str] = set()
+    open_return = False
+    supplementary_rounds = 0
+    extension_periods: set[datetime.date] = set()
+    period_start: datetime.date | None = None
+    for event in ordered(events):
+        code = event.code
+        if event.incoming and not (EARLIEST_DATE <= event.date <= today):
+            found.append(
+                Violation("date_range", event, f"{label(code)} {event.date}：日期须在 {EARLIEST_DATE} 至 {today} 之间")
+            )
+        if code in NEEDS_PROSECUTION_REVIEW and "prosecution_review" not in seen:
+            found.append(
+                Violation(
+                    "needs_prosecution_review",
+                    event,
+                    f"{label(code)}（{event.date}）之前没有审查起诉受理",
+                )
+            )
+        needed = NEEDS_PREDECESSOR.get(code)
+        if needed and needed not in seen:
+            found.append(Violation("needs_predecessor", event, f"{label(code)}（{event.date}）之前没有{label(needed)}"))
+        if code == "resubmission":
+            if not open_return:
+                found.append(
+                    Violation(
+                        "resubmission_needs_return",
+                        event,
+                        f"重新移送（{event.date}）之前没有尚未重新移送的退回补充侦查",
+                    )
+                )
+            open_return = False
+        if code == "supplementary_investigation":
+            supplementary_rounds += 1
+            open_return = True
+            if supplementary_rounds > MAX_SUPPLEMENTARY_ROUNDS:
+                found.append(
+                    Violation(
+                        "supplementary_limit",
+                        event,
+                        f"退回补充侦查（{event.date}）将是第{supplementary_rounds}次",
+                    )
+                )
+        if code in REVIEW_PERIOD_STARTS:
+            period_start = event.date
+        if code == "review_extension" and period_start is not None:
+            if period_start in extension_periods:
+                found.append(
+                    Violation(
+                        "one_extension_per_period",
+                        event,
+                        f"延长审查起诉期限（{event.date}）所在审查期限（自{period_start}起）已延长过",
+                    )
+                )
+            extension_periods.add(period_start)
+        if code in REVIEW_STAGE_ONLY and closed_on is not None and event.date > closed_on:
+            found.append(Violation("after_closure", event, f"{label(code)}（{event.date}）晚于审结日期{closed_on}"))
+        seen.add(code)
+    return found
+
+
+def _key(violation: Violation) -> tuple:
+    return (violation.rule, violation.event.ref)
+
+
+def check_sequence(
+    stored: Iterable[EventRecord],
+    incoming: Iterable[EventRecord],
+    closed_on: datetime.date | None,
+    today: datetime.date,
+    stored_closed_on: datetime.date | None = None,
+) -> list[Violation]:
+    """The violations that the incoming events (or a new closed date) bring to one case.
+
+    Violations the stored events already had are not the incoming rows' fault and are not
+    reported. A violation on a stored event caused by an incoming one is blamed on the last
+    incoming event ordered before it; one caused by a new closed date has no incoming event to
+    blame (`blamed` None: the case row or form is at fault).
+    """
+    stored = [EventRecord(e.code, e.date, e.ref, False, e.kind) for e in stored]
+    incoming = [EventRecord(e.code, e.date, e.ref, True, e.kind) for e in incoming]
+    before = {_key(v) for v in _violations(stored, stored_closed_on, today)}
+    everything = stored + incoming
+    positions = {id(event): position for position, event in enumerate(ordered(everything))}
+    in_order = ordered(everything)
+    result = []
+    for violation in _violations(everything, closed_on, today):
+        if not violation.event.incoming and _key(violation) in before:
+            continue
+        if violation.event.incoming:
+            violation.blamed = violation.event
+        elif violation.rule == "after_closure":
+            violation.blamed = None  # the new closed date is at fault, not an incoming event
+        else:
+            earlier = [e for e in in_order[: positions[id(violation.event)]] if e.incoming]
+            violation.blamed = earlier[-1] if earlier else None
+        result.append(violation)
+    return result

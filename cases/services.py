@@ -1,0 +1,167 @@
+"""Writes to cases and events: the one path that applies DOMAIN.md §4–§5 and keeps the roll-up.
+
+Forms, the API, the admin and the importer call these functions; nothing else writes events.
+Each write locks the case row, checks the sequence rules against the stored events, saves, derives
+the case's received date and item count, and updates the roll-up, all in one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Min, Q, Sum
+from django.utils import timezone
+
+from cases import rollup
+from cases.models import Case, EventType, ProceduralEvent, RuleSet
+from cases.sequence_rules import EventRecord, Violation, check_sequence
+
+
+class SequenceRuleError(ValidationError):
+    """Raised when a write would break a DOMAIN.md §5 sequence rule; nothing is saved."""
+
+    def __init__(self, violations: list[Violation]):
+        self.violations = violations
+        super().__init__([str(v) for v in violations], code="sequence_rule")
+
+
+def today() -> datetime.date:
+    """Today in the office's time zone (Asia/Shanghai), the bound of sequence rule 1."""
+    return timezone.localdate()
+
+
+def event_type_for(code: str, on: datetime.date | None = None) -> EventType:
+    """The catalogue entry for `code` in the rule set in force on `on` (default: today)."""
+    rule_set = RuleSet.objects.in_force_on(on or today()) or RuleSet.objects.order_by("-effective_from").first()
+    try:
+        return EventType.objects.get(rule_set=rule_set, code=code)
+    except EventType.DoesNotExist:
+        raise ValidationError({"event": f"未知的诉讼环节编码 {code!r}"}, code="unknown_event") from None
+
+
+def stored_records(case: Case, exclude_id: int | None = None) -> list[EventRecord]:
+    events = case.events.select_related("event_type").order_by("id")
+    if exclude_id:
+        events = events.exclude(pk=exclude_id)
+    return [EventRecord(e.event_type.code, e.date, e.pk, False, e.event_type.kind) for e in events]
+
+
+def derive_case_fields(case_ids: Iterable[int]) -> None:
+    """Set each case's received date (earliest base event) and items (DOMAIN §4) from its events."""
+    ids = list(case_ids)
+    for case in Case.objects.filter(pk__in=ids).annotate(
+        first_base=Min("events__date", filter=Q(events__event_type__kind=EventType.Kind.BASE)),
+        extra_weight=Sum("events__event_type__weight", filter=Q(events__event_type__kind=EventType.Kind.EXTRA)),
+    ):
+        received = case.first_base
+        items = 1 + (case.extra_weight or 0) if received else 0
+        if case.received_on != received or case.items != items:
+            Case.objects.filter(pk=case.pk).update(received_on=received, items=items)
+
+
+def _lock(case: Case) -> Case:
+    # Serialises writers on one case so two clerks cannot break a rule together (DOMAIN §5).
+    return Case.objects.select_for_update().get(pk=case.pk)
+
+
+def log_event(
+    case: Case,
+    code: str,
+    date: datetime.date,
+    *,
+    persons: int = 1,
+    prosecutor=None,
+    note: str = "",
+) -> ProceduralEvent:
+    """Record one procedural step of `case`, refusing it if it breaks a sequence rule."""
+    event_type = event_type_for(code, date)
+    with transaction.atomic():
+        locked = _lock(case)
+        if ProceduralEvent.objects.filter(case=locked, event_type__code=code, date=date).exists():
+            raise ValidationError({"event": f"该案件已有 {date} 的同一环节记录"}, code="duplicate_event")
+        incoming = EventRecord(code, date, "new", True, event_type.kind)
+        violations = check_sequence(stored_records(locked), [incoming], locked.closed_on, today(), locked.closed_on)
+        if violations:
+            raise SequenceRuleError(violations)
+        with rollup.maintained([locked.pk]):
+            event = ProceduralEvent.objects.create(
+                case=locked,
+                event_type=event_type,
+                date=date,
+                persons=persons,
+                prosecutor=prosecutor or locked.prosecutor,
+                note=note,
+            )
+            derive_case_fields([locked.pk])
+    case.refresh_from_db()
+    return event
+
+
+def update_event(event: ProceduralEvent, **changes) -> ProceduralEvent:
+    """Correct an event (type, date, persons, prosecutor, note); the history keeps the old values."""
+    with transaction.atomic():
+        locked = _lock(event.case)
+        event = ProceduralEvent.objects.select_related("event_type").get(pk=event.pk)
+        code = changes.pop("code", event.event_type.code)
+        date = changes.pop("date", event.date)
+        if code != event.event_type.code or date != event.date:
+            event_type = event_type_for(code, date)
+            clash = ProceduralEvent.objects.filter(case=locked, event_type__code=code, date=date).exclude(pk=event.pk)
+            if clash.exists():
+                raise ValidationError({"event": f"该案件已有 {date} 的同一环节记录"}, code="duplicate_event")
+            incoming = EventRecord(code, date, event.pk, True, event_type.kind)
+            stored = stored_records(locked, exclude_id=event.pk)
+            violations = check_sequence(stored, [incoming], locked.closed_on, today(), locked.closed_on)
+            if violations:
+                raise SequenceRuleError(violations)
+            event.event_type, event.date = event_type, date
+        for name, value in changes.items():
+            setattr(event, name, value)
+        with rollup.maintained([locked.pk]):
+            event.save()
+            derive_case_fields([locked.pk])
+    return event
+
+
+def delete_event(event: ProceduralEvent) -> None:
+    """Remove an event unless the events left behind would break a sequence rule."""
+    with transaction.atomic():
+        locked = _lock(event.case)
+        remaining = stored_records(locked, exclude_id=event.pk)
+        everything = stored_records(locked)
+        # Re-check what remains as if entered anew; report only what this deletion breaks.
+        now_broken = {(v.rule, v.event.ref) for v in check_sequence([], remaining, locked.closed_on, today())}
+        was_broken = {(v.rule, v.event.ref) for v in check_sequence([], everything, locked.closed_on, today())}
+        new = now_broken - was_broken - {(r, ref) for r, ref in now_broken if r == "date_range"}
+        if new:
+            violations = [
+                v for v in check_sequence([], remaining, locked.closed_on, today()) if (v.rule, v.event.ref) in new
+            ]
+            raise SequenceRuleError(violations)
+        with rollup.maintained([locked.pk]):
+            event.delete()
+            derive_case_fields([locked.pk])
+
+
+def save_case(case: Case) -> Case:
+    """Create or update a case (its attribution, closed date, outcome fields) keeping the rules.
+
+    A new or changed closed date is checked against the stored events (DOMAIN §5 rule 6).
+    """
+    with transaction.atomic():
+        if case.pk:
+            previous = Case.objects.select_for_update().get(pk=case.pk)
+            if case.closed_on != previous.closed_on:
+                violations = check_sequence(stored_records(previous), [], case.closed_on, today(), previous.closed_on)
+                if violations:
+                    raise SequenceRuleError(violations)
+            # Derived fields are the database's, never a stale in-memory copy's.
+            case.received_on, case.items = previous.received_on, previous.items
+            with rollup.maintained([case.pk]):
+                case.save()
+        else:
+            case.save()  # no events yet: it counts nothing until a base step arrives
+    return case

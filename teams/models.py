@@ -1,0 +1,167 @@
+"""Organisation: units (检察院), departments, prosecutors, specialised teams and memberships."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Unit(models.Model):
+    """A procuratorate (检察院); units form a tree: province → city → district."""
+
+    code = models.CharField(_("单位编码"), max_length=64, unique=True)
+    name = models.CharField(_("单位名称"), max_length=200, unique=True)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("上级单位"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+
+    class Meta:
+        verbose_name = _("单位")
+        verbose_name_plural = _("单位")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def subtree_ids(self) -> list[int]:
+        """Ids of this unit and every unit below it (the tree is shallow: walk it level by level)."""
+        ids, frontier = [self.pk], [self.pk]
+        while frontier:
+            frontier = list(Unit.objects.filter(parent_id__in=frontier).values_list("pk", flat=True))
+            ids.extend(frontier)
+        return ids
+
+
+class Department(models.Model):
+    """A department (部门) inside a unit, e.g. 第一检察部."""
+
+    unit = models.ForeignKey(Unit, verbose_name=_("单位"), on_delete=models.PROTECT, related_name="departments")
+    code = models.CharField(_("部门编码"), max_length=64, unique=True)
+    name = models.CharField(_("部门名称"), max_length=200)
+
+    class Meta:
+        verbose_name = _("部门")
+        verbose_name_plural = _("部门")
+        ordering = ["code"]
+        constraints = [models.UniqueConstraint(fields=["unit", "name"], name="department_name_unique_in_unit")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Prosecutor(models.Model):
+    """A person who handles cases (检察官 / 检察官助理 / 其他), linked to a login."""
+
+    class Role(models.TextChoices):
+        PROSECUTOR = "prosecutor", _("检察官")
+        ASSISTANT = "assistant", _("检察官助理")
+        OTHER = "other", _("其他")
+
+    staff_code = models.CharField(_("工号"), max_length=64, unique=True)
+    name = models.CharField(_("姓名"), max_length=100)
+    unit = models.ForeignKey(Unit, verbose_name=_("单位"), on_delete=models.PROTECT, related_name="prosecutors")
+    department = models.ForeignKey(
+        Department, verbose_name=_("部门"), on_delete=models.PROTECT, related_name="prosecutors"
+    )
+    role = models.CharField(_("身份"), max_length=16, choices=Role.choices, default=Role.PROSECUTOR)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("登录账号"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="prosecutor",
+    )
+
+    class Meta:
+        verbose_name = _("检察人员")
+        verbose_name_plural = _("检察人员")
+        ordering = ["staff_code"]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.staff_code}）"
+
+
+class Team(models.Model):
+    """A specialised case-handling team (专业化办案团队), e.g. 合规护企; crosses departments."""
+
+    team_code = models.CharField(_("团队编码"), max_length=64, unique=True)
+    name = models.CharField(_("团队名称"), max_length=200)
+    unit = models.ForeignKey(Unit, verbose_name=_("单位"), on_delete=models.PROTECT, related_name="teams")
+    members = models.ManyToManyField(Prosecutor, through="Membership", related_name="teams")
+
+    class Meta:
+        verbose_name = _("办案团队")
+        verbose_name_plural = _("办案团队")
+        ordering = ["team_code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def members_on(self, day: datetime.date):
+        """Memberships in force on `day` (dates shape rosters, never ratio attribution)."""
+        return self.memberships.filter(
+            models.Q(date_from__isnull=True) | models.Q(date_from__lte=day),
+            models.Q(date_to__isnull=True) | models.Q(date_to__gte=day),
+        )
+
+
+class Membership(models.Model):
+    """A dated membership of a prosecutor in a team; one person may be in several teams (专人不专职)."""
+
+    class Role(models.TextChoices):
+        LEADER = "leader", _("带头人")
+        CORE = "core", _("核心成员")
+        MEMBER = "member", _("其他组成人员")
+
+    team = models.ForeignKey(Team, verbose_name=_("团队"), on_delete=models.CASCADE, related_name="memberships")
+    prosecutor = models.ForeignKey(
+        Prosecutor, verbose_name=_("检察人员"), on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(_("团队角色"), max_length=16, choices=Role.choices, default=Role.MEMBER)
+    date_from = models.DateField(_("起始日期"), null=True, blank=True)
+    date_to = models.DateField(_("截止日期"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("团队成员")
+        verbose_name_plural = _("团队成员")
+        ordering = ["team", "role", "prosecutor"]
+        constraints = [
+            models.UniqueConstraint(fields=["team", "prosecutor", "date_from"], name="membership_unique_start"),
+            models.CheckConstraint(
+                condition=models.Q(date_to__isnull=True)
+                | models.Q(date_from__isnull=True)
+                | models.Q(date_to__gte=models.F("date_from")),
+                name="membership_dates_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.team} · {self.prosecutor} · {self.get_role_display()}"
+
+
+class StaffRole(models.Model):
+    """A login's office role in a unit (案管, 院领导, 评查员, 评查组长); prosecutors and team leads need none."""
+
+    class Kind(models.TextChoices):
+        CASE_MANAGEMENT = "case_management", _("案件管理")
+        LEADERSHIP = "leadership", _("院领导")
+        REVIEWER = "reviewer", _("评查员")
+        REVIEW_LEAD = "review_lead", _("评查组长")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("登录账号"), on_delete=models.CASCADE, related_name="staff_roles"
+    )
+    unit = models.ForeignKey(Unit, verbose_name=_("单位"), on_delete=models.CASCADE, related_name="staff_roles")
+    kind = models.CharField(_("岗位"), max_length=20, choices=Kind.choices)
+
+    class Meta:
+        verbose_name = _("岗位授权")
+        verbose_name_plural = _("岗位授权")
+        constraints = [models.UniqueConstraint(fields=["user", "unit", "kind"], name="staff_role_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.unit} · {self.get_kind_display()}"
