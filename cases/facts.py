@@ -53,7 +53,7 @@ def fact_querysets(
     else:
         raise ValueError(f"unknown basis {basis!r}")
 
-    cases = Case.objects.filter(case_filter, received_on__isnull=False, **{f"{case_date}__isnull": False})
+    cases = Case.objects.filter(case_filter, received_on__isnull=False).filter(**{f"{case_date}__isnull": False})
     events = ProceduralEvent.objects.filter(
         _prefixed(case_filter), event_type__kind=EventType.Kind.EXTRA, case__received_on__isnull=False
     )

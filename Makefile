@@ -1,0 +1,45 @@
+# caseqa: the two commands of the README, and a few helpers.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export TESTING ?= 1
+
+.PHONY: demo test install lint check test-sqlite test-postgres bench rebuild-rollups
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+
+install: $(BIN)/python
+	$(BIN)/pip install -q --disable-pip-version-check -r requirements-dev.txt
+	scripts/install-system-deps.sh
+
+# Serve the demo on SQLite at http://127.0.0.1:8000 with a printed login.
+demo: install
+	TESTING= DEBUG=1 $(BIN)/python manage.py migrate --noinput -v0
+	TESTING= DEBUG=1 $(BIN)/python manage.py seed_demo --if-empty
+	TESTING= DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+lint:
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+check:
+	$(BIN)/python manage.py check
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+test-sqlite:
+	env -u DATABASE_URL $(BIN)/pytest -n 2 -q
+
+# PostgreSQL from DATABASE_URL (.ci/run sets it), else the local server if one answers.
+PG_LOCAL := postgres://postgres@127.0.0.1:5432/caseqa
+test-postgres:
+	@url="$${DATABASE_URL:-}"; \
+	if [ -z "$$url" ] && pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then url=$(PG_LOCAL); fi; \
+	if [ -z "$$url" ]; then echo "No PostgreSQL answers: set DATABASE_URL=postgres://... (the suite runs on both databases)"; exit 1; fi; \
+	DATABASE_URL="$$url" $(BIN)/pytest -n 2 -q
+
+# Install everything, then lint, check and run the whole suite on SQLite and on PostgreSQL.
+test: install lint check test-sqlite test-postgres
+
+bench: install
+	$(BIN)/python manage.py bench --scale small
