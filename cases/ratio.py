@@ -254,6 +254,8 @@ def ratio_for(
     total = RatioRow(keys={})
 
     def add(row: dict) -> None:
+        if not row["cases"] and not row["items"]:
+            return  # roll-up rows that fell to zero after a correction
         key = tuple(_period_label(p, row[p]) for p in periods) + tuple(row[c] for c in key_columns)
         target = groups.get(key)
         if target is None:
