@@ -223,7 +223,7 @@ def test_grouping_by_team_keeps_a_null_team_row_and_attributes_through_the_case(
 
 
 def test_several_groupings_and_filters(org):
-    p1, p2, p3 = org.prosecutors
+    p1, _p2, p3 = org.prosecutors
     make_case(p1, [("prosecution_review", D(2025, 1, 5))], category="major")
     make_case(p1, [("prosecution_review", D(2025, 2, 5)), ("review_extension", D(2025, 2, 6))])
     make_case(p3, [("prosecution_review", D(2025, 2, 7))], line="civil")
