@@ -1,7 +1,34 @@
 """Models of the cases app, split by concern."""
 
+from cases.models.assessment import AssessmentScheme, TeamTarget
 from cases.models.case import Case, ProceduralEvent
 from cases.models.catalogue import EventType, RuleSet
+from cases.models.review import (
+    Dimension,
+    Finding,
+    Grade,
+    GradeScale,
+    Nature,
+    QualityReview,
+    ReviewItem,
+    ReviewTransition,
+)
 from cases.models.rollup import RatioFact
 
-__all__ = ["Case", "EventType", "ProceduralEvent", "RatioFact", "RuleSet"]
+__all__ = [
+    "AssessmentScheme",
+    "Case",
+    "Dimension",
+    "EventType",
+    "Finding",
+    "Grade",
+    "GradeScale",
+    "Nature",
+    "ProceduralEvent",
+    "QualityReview",
+    "RatioFact",
+    "ReviewItem",
+    "ReviewTransition",
+    "RuleSet",
+    "TeamTarget",
+]
