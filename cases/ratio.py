@@ -180,10 +180,13 @@ def _filter_ids(filters: RatioFilters) -> dict[str, object]:
                 raise RatioQueryError(dim, f"unknown {dim} {value!r}; allowed: {', '.join(choices.values)}")
             resolved[column] = value
             continue
-        lookup = Q(**{code_field: value})
-        if dim in ("unit", "department"):
-            lookup |= Q(name=value)
-        ids = list(model.objects.filter(lookup).values_list("pk", flat=True)[:2])
+        candidates = model.objects.filter(**{code_field: value})
+        if dim in ("unit", "department") and not candidates.exists():
+            candidates = model.objects.filter(name=value)
+            if dim == "department" and "unit_id" in resolved:
+                # Department names repeat across units (第一检察部); the unit filter disambiguates.
+                candidates = candidates.filter(unit_id=resolved["unit_id"])
+        ids = list(candidates.values_list("pk", flat=True)[:2])
         if len(ids) != 1:
             raise RatioQueryError(dim, f"unknown {dim} {value!r}" if not ids else f"ambiguous {dim} {value!r}")
         resolved[column] = ids[0]
@@ -275,8 +278,9 @@ def ratio_for(
         for day_from, day_to in partial:
             _read_raw(basis, day_from, day_to, periods, key_columns, columns, scope_case_q, add)
 
-    rows = sorted(groups.values(), key=lambda r: tuple((v is None, str(v)) for v in r.keys.values()))
+    rows = list(groups.values())
     _attach_codes(rows, dims)
+    rows.sort(key=lambda r: tuple((v is None, str(v)) for v in r.keys.values()))
     return RatioReport(basis, date_from, date_to, group_by, rows, total)
 
 
