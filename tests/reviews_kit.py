@@ -41,12 +41,12 @@ def make_review_office() -> ReviewOffice:
     office = make_office()
     User = get_user_model()
     for p in office.prosecutors:
-        p.user = User.objects.create_user(username=f"u-{p.staff_code}", password="x")
+        p.user = User.objects.create_user(username=f"u-{p.staff_code}")
         p.save()
-    reviewer = User.objects.create_user(username="reviewer-a", password="x")
-    reviewer2 = User.objects.create_user(username="reviewer-b", password="x")
-    lead = User.objects.create_user(username="lead", password="x")
-    outsider = User.objects.create_user(username="outsider", password="x")
+    reviewer = User.objects.create_user(username="reviewer-a")
+    reviewer2 = User.objects.create_user(username="reviewer-b")
+    lead = User.objects.create_user(username="lead")
+    outsider = User.objects.create_user(username="outsider")
     for user in (reviewer, reviewer2):
         StaffRole.objects.create(user=user, unit=office.unit, kind=StaffRole.Kind.REVIEWER)
     StaffRole.objects.create(user=lead, unit=office.unit, kind=StaffRole.Kind.REVIEW_LEAD)
