@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp import constants as csp_constants
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -20,9 +21,13 @@ def envint(name: str, default: str) -> int:
 
 
 DEBUG = envbool("DEBUG", "False")
+TESTING = envbool("TESTING")
+# PRODUCTION=1 turns every security default on (HTTPS only, secure cookies, HSTS, SECRET_KEY
+# required); each one can still be overridden by its own variable below. See docs/reliability.md.
+PRODUCTION = envbool("PRODUCTION")
 SECRET_KEY = os.getenv("SECRET_KEY", "")
 if not SECRET_KEY:
-    if not DEBUG and envbool("REQUIRE_SECRET_KEY"):
+    if not DEBUG and (PRODUCTION or envbool("REQUIRE_SECRET_KEY")):
         raise RuntimeError("SECRET_KEY must be set in production")
     # Development and tests only: production sets SECRET_KEY (see README).
     SECRET_KEY = "caseqa-insecure-development-key-do-not-use-in-production"
@@ -42,6 +47,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
+    "axes",
+    "csp",
     "teams",
     "cases",
 ]
@@ -57,6 +64,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes requires: turns a locked-out login into its 429 answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "caseqa.urls"
@@ -90,6 +100,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"})
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# django-axes watches every authenticate() call and refuses locked-out logins before ModelBackend.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+# Login lockout: after AXES_FAILURE_LIMIT failures for one username from one address, that pair is
+# refused for AXES_COOLOFF_TIME hours. Off by default under TESTING (the test client's login()
+# passes no request); tests/test_security.py switches it on.
+AXES_ENABLED = envbool("AXES_ENABLED", "False" if TESTING else "True")
+AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", "5")
+AXES_COOLOFF_TIME = envint("AXES_COOLOFF_TIME_HOURS", "1")
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_HTTP_RESPONSE_CODE = 429
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -150,18 +172,53 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
-SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES")
-CSRF_COOKIE_SECURE = envbool("SECURE_COOKIES")
-SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT")
-SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", "0")
+SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", str(PRODUCTION))
+CSRF_COOKIE_SECURE = envbool("SECURE_COOKIES", str(PRODUCTION))
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", str(PRODUCTION))
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", "31536000" if PRODUCTION else "0")
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
 SECURE_HSTS_PRELOAD = SECURE_HSTS_SECONDS > 0
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+if envbool("BEHIND_PROXY"):
+    # Behind a TLS-terminating reverse proxy (nginx) that sets X-Forwarded-Proto.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+CSRF_TRUSTED_ORIGINS = [o for o in os.getenv("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
+# Content Security Policy (django-csp): only this site's own scripts, styles and images (no CDN is
+# used); an inline <script> needs nonce="{{ request.csp_nonce }}". Charts save as data:/blob: images.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", csp_constants.NONCE],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# Every record goes through one console handler whose filter masks personal data (names, case
+# titles, ID numbers, phone numbers) before it is written: caseqa/logging_filters.py.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"personal_data": {"()": "caseqa.logging_filters.PersonalDataFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["personal_data"]}},
     "root": {"handlers": ["console"], "level": os.getenv("LOG_LEVEL", "WARNING")},
+    "loggers": {
+        # Django's own default handlers would bypass the filter: route everything through ours.
+        "django": {"handlers": ["console"], "level": os.getenv("LOG_LEVEL", "WARNING"), "propagate": False},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "axes": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+    },
 }
