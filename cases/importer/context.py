@@ -1,0 +1,316 @@
+"""What one import knows: the organisation and cases already stored plus those its earlier rows bring.
+
+Units, departments, prosecutors and teams are few (hundreds to thousands) and are loaded whole;
+cases are looked up in batches only for the case numbers a file mentions, and kept in compact
+arrays because an events file can mention a million of them.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import re
+from array import array
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+from django.utils.translation import gettext as _
+
+from cases.importer.report import ImportReport
+from cases.models import Case, EventType, RuleSet
+from teams.models import Department, Membership, Prosecutor, Team, Unit
+
+LOOKUP_BATCH = 5_000
+
+
+@dataclass(slots=True, eq=False)
+class UnitRef:
+    """A unit stored (id set) or to be created by this import (id None, `row` where first seen)."""
+
+    code: str
+    name: str
+    id: int | None = None
+    row: int = 0
+
+
+@dataclass(slots=True, eq=False)
+class DepartmentRef:
+    """A department stored or to be created, inside its unit."""
+
+    code: str
+    name: str
+    unit: UnitRef
+    id: int | None = None
+    row: int = 0
+
+
+@dataclass(slots=True, eq=False)
+class StaffRef:
+    """A prosecutor as stored, or as the staff sheet of this import will leave it."""
+
+    staff_code: str
+    name: str
+    unit: UnitRef
+    department: DepartmentRef
+    role: str
+    id: int | None = None
+    row: int = 0
+    changed: bool = False
+
+
+@dataclass(slots=True, eq=False)
+class TeamRef:
+    """A team as stored, or as the teams sheet of this import will leave it."""
+
+    team_code: str
+    name: str
+    unit: UnitRef
+    id: int | None = None
+    row: int = 0
+    changed: bool = False
+    memberships: dict = field(default_factory=dict)  # (staff_code, date_from) -> membership dict
+
+
+def generated_code(prefix: str, *parts: str) -> str:
+    """A stable code for a unit or department the file names without one (same name → same code)."""
+    digest = hashlib.sha1("/".join(parts).encode()).hexdigest()[:8].upper()
+    return f"{prefix}-{digest}"
+
+
+class Organisation:
+    """Units, departments, prosecutors and teams: stored ones plus those the import adds."""
+
+    def __init__(self, report: ImportReport):
+        self.report = report
+        self.units_by_code: dict[str, UnitRef] = {}
+        self.units_by_name: dict[str, UnitRef] = {}
+        for pk, code, name in Unit.objects.values_list("pk", "code", "name"):
+            self._add_unit(UnitRef(code, name, pk))
+        self.departments_by_code: dict[str, DepartmentRef] = {}
+        self.departments_by_name: dict[tuple[str, str], DepartmentRef] = {}
+        units_by_id = {u.id: u for u in self.units_by_code.values()}
+        for pk, code, name, unit_id in Department.objects.values_list("pk", "code", "name", "unit_id"):
+            self._add_department(DepartmentRef(code, name, units_by_id[unit_id], pk))
+        departments_by_id = {d.id: d for d in self.departments_by_code.values()}
+        self.staff: dict[str, StaffRef] = {}
+        for pk, code, name, unit_id, dep_id, role in Prosecutor.objects.values_list(
+            "pk", "staff_code", "name", "unit_id", "department_id", "role"
+        ):
+            self.staff[code] = StaffRef(code, name, units_by_id[unit_id], departments_by_id[dep_id], role, pk)
+        self.teams: dict[str, TeamRef] = {}
+        for pk, code, name, unit_id in Team.objects.values_list("pk", "team_code", "name", "unit_id"):
+            self.teams[code] = TeamRef(code, name, units_by_id[unit_id], pk)
+        self._memberships_loaded = False
+        self.new_units: list[UnitRef] = []
+        self.new_departments: list[DepartmentRef] = []
+
+    def _add_unit(self, unit: UnitRef) -> None:
+        self.units_by_code[unit.code] = unit
+        self.units_by_name[unit.name] = unit
+
+    def _add_department(self, department: DepartmentRef) -> None:
+        self.departments_by_code[department.code] = department
+        self.departments_by_name[(department.unit.code, department.name)] = department
+
+    def load_memberships(self) -> None:
+        """Stored memberships, keyed per team by (staff code, date_from) (loaded once, when a teams sheet comes)."""
+        if self._memberships_loaded:
+            return
+        teams_by_id = {t.id: t for t in self.teams.values() if t.id}
+        rows = Membership.objects.values_list(
+            "pk", "team_id", "prosecutor__staff_code", "role", "date_from", "date_to"
+        ).order_by("pk")
+        for pk, team_id, staff_code, role, date_from, date_to in rows:
+            teams_by_id[team_id].memberships[(staff_code, date_from)] = {
+                "id": pk,
+                "role": role,
+                "date_to": date_to,
+                "row": 0,
+            }
+        self._memberships_loaded = True
+
+    def resolve_unit(self, kind: str, row: int, value: str, code: str = "") -> UnitRef | None:
+        """The unit named or coded `value` (created on first sight by name, with `code` or a generated one)."""
+        unit = self.units_by_code.get(value) or self.units_by_name.get(value)
+        if unit is not None:
+            if code and code != unit.code:
+                self.report.error(
+                    kind,
+                    row,
+                    "unit_code",
+                    code,
+                    _("单位「%(name)s」的编码是 %(code)s") % {"name": unit.name, "code": unit.code},
+                )
+                return None
+            return unit
+        code = code or generated_code("U", value)
+        if code in self.units_by_code:
+            taken = self.units_by_code[code].name
+            self.report.error(kind, row, "unit_code", code, _("编码已属于单位「%(name)s」") % {"name": taken})
+            return None
+        unit = UnitRef(code, value, None, row)
+        self._add_unit(unit)
+        self.new_units.append(unit)
+        return unit
+
+    def resolve_department(
+        self, kind: str, row: int, unit: UnitRef, value: str, code: str = ""
+    ) -> DepartmentRef | None:
+        """The department of `unit` named or coded `value` (created on first sight like units)."""
+        department = self.departments_by_code.get(value) or self.departments_by_name.get((unit.code, value))
+        if department is not None:
+            if department.unit is not unit:
+                self.report.error(
+                    kind,
+                    row,
+                    "department",
+                    value,
+                    _("部门「%(dep)s」属于单位「%(unit)s」") % {"dep": department.name, "unit": department.unit.name},
+                )
+                return None
+            if code and code != department.code:
+                self.report.error(
+                    kind,
+                    row,
+                    "department_code",
+                    code,
+                    _("部门「%(name)s」的编码是 %(code)s") % {"name": department.name, "code": department.code},
+                )
+                return None
+            return department
+        code = code or generated_code("D", unit.code, value)
+        if code in self.departments_by_code:
+            taken = self.departments_by_code[code]
+            self.report.error(
+                kind,
+                row,
+                "department_code",
+                code,
+                _("编码已属于「%(unit)s」的部门「%(name)s」") % {"unit": taken.unit.name, "name": taken.name},
+            )
+            return None
+        department = DepartmentRef(code, value, unit, None, row)
+        self._add_department(department)
+        self.new_departments.append(department)
+        return department
+
+
+class CaseRegistry:
+    """Case numbers the import mentions → compact per-case facts (stored id, prosecutor, closed dates)."""
+
+    def __init__(self) -> None:
+        self.index: dict[str, int] = {}
+        self.case_nos: list[str] = []
+        self.ids = array("q")  # stored id, 0 while the case is new
+        self.prosecutor_ids = array("q")  # stored handling prosecutor (0 for a new case)
+        self.stored_closed = array("i")  # ordinal of the stored closed date, 0 if open or new
+        self.new_closed = array("i")  # ordinal of the closed date the import sets, 0 if it sets none
+        self.case_rows = array("i")  # row of the case in the cases sheet, 0 if not there
+        self.unknown: set[str] = set()
+
+    def __len__(self) -> int:
+        return len(self.case_nos)
+
+    def _append(self, case_no: str, pk: int, prosecutor_id: int, closed: datetime.date | None) -> int:
+        key = len(self.case_nos)
+        self.index[case_no] = key
+        self.case_nos.append(case_no)
+        self.ids.append(pk)
+        self.prosecutor_ids.append(prosecutor_id)
+        self.stored_closed.append(closed.toordinal() if closed else 0)
+        self.new_closed.append(0)
+        self.case_rows.append(0)
+        return key
+
+    def load(self, case_nos: Iterable[str]) -> None:
+        """Look up, in batches, the stored cases among `case_nos` not seen before."""
+        wanted = [n for n in dict.fromkeys(case_nos) if n and n not in self.index and n not in self.unknown]
+        for start in range(0, len(wanted), LOOKUP_BATCH):
+            batch = wanted[start : start + LOOKUP_BATCH]
+            found = set()
+            for pk, case_no, prosecutor_id, closed_on in Case.objects.filter(case_no__in=batch).values_list(
+                "pk", "case_no", "prosecutor_id", "closed_on"
+            ):
+                self._append(case_no, pk, prosecutor_id, closed_on)
+                found.add(case_no)
+            self.unknown.update(n for n in batch if n not in found)
+
+    def add_new(self, case_no: str) -> int:
+        """Register a case the cases sheet creates; events later in the import may refer to it."""
+        self.unknown.discard(case_no)
+        return self._append(case_no, 0, 0, None)
+
+    def keys(self, case_nos: np.ndarray) -> np.ndarray:
+        """Registry keys of an array of case numbers, −1 where unknown."""
+        get = self.index.get
+        return np.fromiter((get(n, -1) for n in case_nos), dtype=np.int64, count=len(case_nos))
+
+
+_PARENTHESES = re.compile(r"[（(].*?[)）]")
+
+
+class Catalogue:
+    """Event codes of every rule set, the spellings accepted for them, and the rule set in force by date."""
+
+    def __init__(self) -> None:
+        self.rule_sets = list(
+            RuleSet.objects.order_by("effective_from").values_list("pk", "effective_from", "effective_to")
+        )
+        self.codes: list[str] = []
+        code_index: dict[str, int] = {}
+        labels: dict[str, set[str]] = {}
+        self.types: dict[tuple[int, int], tuple[int, bool]] = {}  # (rule set, code index) -> (type id, is base)
+        for pk, rule_set_id, code, label_zh, label_en, kind in EventType.objects.values_list(
+            "pk", "rule_set_id", "code", "label_zh", "label_en", "kind"
+        ).order_by("position", "code"):
+            if code not in code_index:
+                code_index[code] = len(self.codes)
+                self.codes.append(code)
+            self.types[(rule_set_id, code_index[code])] = (pk, kind == EventType.Kind.BASE)
+            for spelling in (label_zh, _PARENTHESES.sub("", label_zh), label_en.lower()):
+                labels.setdefault(spelling.strip(), set()).add(code)
+        self.code_index = code_index
+        # Codes first; a label only where it names a single step.
+        self.aliases = {spelling: next(iter(c)) for spelling, c in labels.items() if spelling and len(c) == 1}
+        self.aliases.update({code.lower(): code for code in code_index})
+
+    def parse_code(self, text: str) -> int | None:
+        """The code index of a catalogue code or an unambiguous Chinese/English label; None if blank."""
+        from cases.importer.parsing import CellError
+
+        word = text.strip()
+        if not word:
+            return None
+        code = self.aliases.get(word) or self.aliases.get(word.lower())
+        if code is None:
+            raise CellError(_("不是诉讼环节目录中的编码（如 supplementary_investigation）"))
+        return self.code_index[code]
+
+    def rule_set_for(self, ordinals: np.ndarray) -> np.ndarray:
+        """Per date, the rule set in force (the latest one starting on or before it; else the newest)."""
+        newest = max(self.rule_sets, key=lambda r: r[1])[0]
+        result = np.full(len(ordinals), newest, dtype=np.int64)
+        for pk, start, end in self.rule_sets:  # ascending start: later sets win
+            in_force = ordinals >= start.toordinal()
+            if end:
+                in_force &= ordinals <= end.toordinal()
+            result[in_force] = pk
+        return result
+
+    def resolve(self, code_idx: np.ndarray, ordinals: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(event type id, is base, missing) per row: the step of each code in the rule set in force on its date."""
+        rule_sets = self.rule_set_for(ordinals)
+        type_ids = np.zeros(len(code_idx), dtype=np.int64)
+        is_base = np.zeros(len(code_idx), dtype=bool)
+        missing = np.zeros(len(code_idx), dtype=bool)
+        pairs = rule_sets * 1024 + code_idx
+        for pair in np.unique(pairs):
+            rule_set, index = divmod(int(pair), 1024)
+            mask = pairs == pair
+            entry = self.types.get((rule_set, index))
+            if entry is None:
+                missing[mask] = True
+            else:
+                type_ids[mask], is_base[mask] = entry
+        return type_ids, is_base, missing

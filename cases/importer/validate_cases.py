@@ -1,0 +1,180 @@
+"""Validation of the cases sheet: parse columns by distinct value, resolve references, diff with stored cases."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+from cases.importer.context import LOOKUP_BATCH
+from cases.importer.parsing import Choices, parse_bool, parse_date_ordinal, parse_positive_int
+from cases.importer.validate_common import SheetValidator
+from cases.models import Case
+
+LINES = Choices.build(Case.Line.choices, {"刑事检察": "criminal", "民事检察": "civil", "行政检察": "administrative"})
+CATEGORIES = Choices.build(Case.Category.choices, {"普通犯罪": "ordinary", "重大犯罪": "major", "职务犯罪": "duty"})
+SENTENCING = Choices.build(Case.Sentencing.choices, {"无": "none", "提出": "proposed", "采纳": "adopted"})
+ACCEPTANCE = Choices.build(
+    Case.Acceptance.choices,
+    {"是": "yes", "否": "no", "true": "yes", "false": "no", "1": "yes", "0": "no", "不详": "unknown"},
+)
+
+# Fields a row may set, in the order of `CaseRow.values`; references are compared by object.
+FIELDS = (
+    "title",
+    "line",
+    "category",
+    "unit",
+    "department",
+    "prosecutor",
+    "team",
+    "persons",
+    "closed_on",
+    "plea_leniency",
+    "sentencing_recommendation",
+    "judgment_accepted",
+)
+DEFAULTS = {
+    "title": "",
+    "line": Case.Line.CRIMINAL,
+    "category": "",
+    "team": None,
+    "persons": 1,
+    "closed_on": 0,
+    "plea_leniency": None,
+    "sentencing_recommendation": Case.Sentencing.NONE,
+    "judgment_accepted": Case.Acceptance.UNKNOWN,
+}
+
+
+class CaseValidator(SheetValidator):
+    """cases: case_no*, title, line, category, unit*, department*, prosecutor*, team, persons, received_on,
+    closed_on, plea_leniency, sentencing_recommendation, judgment_accepted.
+
+    A blank optional cell means "not given": a new case takes the default, a stored case keeps its value.
+    """
+
+    kind = "cases"
+
+    def run(self) -> None:
+        self.new: dict[int, dict] = {}  # registry key -> field values of a case to create
+        self.changes: dict[int, dict] = {}  # stored id -> {field: new value}
+        self.received: dict[int, tuple[int, int, str]] = {}  # registry key -> (row, ordinal given, cell)
+        self.first_rows: dict[int, tuple[int, tuple]] = {}
+        done = 0
+        for frame in self.sheet.frames():
+            self._frame(frame)
+            done += len(frame)
+            self.context.tell(self.kind, done, self.sheet.total)
+        self.context.case_sheet = self
+
+    def _frame(self, frame) -> None:
+        org, registry = self.context.org, self.context.cases
+        rows = frame.index.to_numpy()
+        case_no = self.text(frame, "case_no").to_numpy(dtype=object)
+        self.flag(rows, "case_no", case_no, case_no == "", _("必填"))
+        parsed = {
+            "line": self.parse(frame, "line", LINES.parse),
+            "category": self.parse(frame, "category", CATEGORIES.parse),
+            "persons": self.parse(frame, "persons", parse_positive_int),
+            "received_on": self.parse(frame, "received_on", parse_date_ordinal),
+            "closed_on": self.parse(frame, "closed_on", parse_date_ordinal),
+            "plea_leniency": self.parse(frame, "plea_leniency", parse_bool),
+            "sentencing_recommendation": self.parse(frame, "sentencing_recommendation", SENTENCING.parse),
+            "judgment_accepted": self.parse(frame, "judgment_accepted", ACCEPTANCE.parse),
+        }
+        bad = case_no == ""
+        for result in parsed.values():
+            bad = bad | result.bad
+        text = {name: self.text(frame, name).tolist() for name in ("title", "unit", "department", "prosecutor", "team")}
+        raw_received = self.text(frame, "received_on").tolist()
+        registry.load(case_no[~bad])
+        stored_ids = [registry.ids[registry.index[n]] for n in case_no[~bad] if n in registry.index]
+        stored = self._stored_values([pk for pk in stored_ids if pk])
+        places: dict[tuple[str, str], tuple] = {}
+        for i, row in enumerate(rows):
+            for name in ("unit", "department", "prosecutor"):
+                if not text[name][i]:
+                    self.report.error(self.kind, row, name, "", _("必填"))
+                    bad[i] = True
+            if bad[i]:
+                continue
+            place_key = (text["unit"][i], text["department"][i])
+            if place_key not in places:
+                unit = org.resolve_unit(self.kind, row, place_key[0])
+                department = unit and org.resolve_department(self.kind, row, unit, place_key[1])
+                places[place_key] = (unit, department)
+            unit, department = places[place_key]
+            prosecutor = org.staff.get(text["prosecutor"][i])
+            if prosecutor is None:
+                self.report.error(self.kind, row, "prosecutor", text["prosecutor"][i], _("工号不存在"))
+            team = None
+            if text["team"][i]:
+                team = org.teams.get(text["team"][i])
+                if team is None:
+                    self.report.error(self.kind, row, "team", text["team"][i], _("团队编码不存在"))
+            if unit is None or department is None or prosecutor is None or (text["team"][i] and team is None):
+                continue
+            given = {
+                "title": text["title"][i] or None,
+                "unit": unit,
+                "department": department,
+                "prosecutor": prosecutor,
+                "team": team,
+                **{name: parsed[name].values[i] for name in parsed if name != "received_on"},
+            }
+            self._row(int(row), case_no[i], given, stored)
+            if not parsed["received_on"].blank[i]:
+                key = registry.index[case_no[i]]
+                self.received[key] = (int(row), int(parsed["received_on"].values[i]), raw_received[i])
+
+    def _row(self, row: int, case_no: str, given: dict, stored: dict[int, dict]) -> None:
+        registry = self.context.cases
+        key = registry.index.get(case_no)
+        signature = tuple(given[f] for f in FIELDS)
+        if key is not None and key in self.first_rows:
+            first_row, first_signature = self.first_rows[key]
+            if signature != first_signature:
+                self.report.error(
+                    self.kind, row, "case_no", case_no, _("与第%(row)d行的同一案件信息不一致") % {"row": first_row}
+                )
+            return
+        if key is None:
+            key = registry.add_new(case_no)
+            values = {f: (DEFAULTS.get(f) if given[f] is None else given[f]) for f in FIELDS}
+            self.new[key] = values
+            self.report.count("cases", "created")
+        else:
+            current = stored[registry.ids[key]]
+            diff = {f: given[f] for f in FIELDS if given[f] is not None and given[f] != current[f]}
+            if diff:
+                self.changes[registry.ids[key]] = diff
+                self.report.count("cases", "updated")
+            else:
+                self.report.count("cases", "unchanged")
+        self.first_rows[key] = (row, signature)
+        registry.case_rows[key] = row
+        closed = given["closed_on"]
+        if closed:
+            registry.new_closed[key] = closed
+
+    def _stored_values(self, ids: list[int]) -> dict[int, dict]:
+        """Stored field values of the given cases, references as the organisation's refs."""
+        org = self.context.org
+        units = {u.id: u for u in org.units_by_code.values() if u.id}
+        departments = {d.id: d for d in org.departments_by_code.values() if d.id}
+        staff = {s.id: s for s in org.staff.values() if s.id}
+        teams = {t.id: t for t in org.teams.values() if t.id}
+        names = ("pk", "unit_id", "department_id", "prosecutor_id", "team_id", *(f for f in FIELDS if f not in _REFS))
+        result = {}
+        for start in range(0, len(ids), LOOKUP_BATCH):
+            for values in Case.objects.filter(pk__in=ids[start : start + LOOKUP_BATCH]).values(*names):
+                values["unit"] = units[values.pop("unit_id")]
+                values["department"] = departments[values.pop("department_id")]
+                values["prosecutor"] = staff[values.pop("prosecutor_id")]
+                values["team"] = teams.get(values.pop("team_id"))
+                closed = values["closed_on"]
+                values["closed_on"] = closed.toordinal() if closed else 0
+                result[values.pop("pk")] = values
+        return result
+
+
+_REFS = ("unit", "department", "prosecutor", "team")

@@ -1,0 +1,118 @@
+"""What every sheet validator shares: the import context, the header check and column access."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from django.utils.translation import gettext as _
+
+from cases.importer.context import CaseRegistry, Catalogue, Organisation
+from cases.importer.parsing import Parsed, map_unique
+from cases.importer.readers import REQUIRED, Sheet
+from cases.importer.report import ImportReport
+
+COLUMNS = {
+    "staff": ("staff_code", "name", "unit", "department", "role", "unit_code", "department_code"),
+    "teams": ("team_code", "team_name", "unit", "staff_code", "team_role", "date_from", "date_to"),
+    "cases": (
+        "case_no",
+        "title",
+        "line",
+        "category",
+        "unit",
+        "department",
+        "prosecutor",
+        "team",
+        "persons",
+        "received_on",
+        "closed_on",
+        "plea_leniency",
+        "sentencing_recommendation",
+        "judgment_accepted",
+    ),
+    "events": ("case_no", "event", "date", "persons", "prosecutor", "note"),
+}
+
+Progress = Callable[[str, int, int | None], None]
+
+
+@dataclass
+class ImportContext:
+    """Everything validators share: stored and incoming rows, the report, today and the progress callback."""
+
+    report: ImportReport
+    today: datetime.date
+    progress: Progress | None = None
+    org: Organisation = None  # type: ignore[assignment]
+    cases: CaseRegistry = field(default_factory=CaseRegistry)
+    catalogue: Catalogue = None  # type: ignore[assignment]
+    # Filled by the validators, read by the sequence check and the writer.
+    case_sheet: object = None
+    event_sheet: object = None
+    staff_sheet: object = None
+    team_sheet: object = None
+
+    def __post_init__(self) -> None:
+        if self.org is None:
+            self.org = Organisation(self.report)
+        if self.catalogue is None:
+            self.catalogue = Catalogue()
+
+    def tell(self, kind: str, done: int, total: int | None) -> None:
+        """Report progress (rows validated so far) to whoever asked for it."""
+        if self.progress is not None:
+            self.progress(kind, done, total)
+
+
+class SheetValidator:
+    """Base of the per-kind validators: header check, column access, vectorised error reporting."""
+
+    kind = ""
+
+    def __init__(self, context: ImportContext, sheet: Sheet):
+        self.context = context
+        self.report = context.report
+        self.sheet = sheet
+        self.columns = set(sheet.header)
+
+    def check_header(self) -> bool:
+        """Report each missing required column (row 1); False if the sheet cannot be read on."""
+        missing = [name for name in REQUIRED[self.kind] if name not in self.columns]
+        for name in missing:
+            self.report.error(self.kind, 1, name, "", _("缺少必填列 %(name)s") % {"name": name})
+        return not missing
+
+    def has(self, name: str) -> bool:
+        return name in self.columns
+
+    @staticmethod
+    def text(frame: pd.DataFrame, name: str) -> pd.Series:
+        """The column's cells as stripped strings ("" where blank or where the column is absent)."""
+        if name not in frame.columns:
+            return pd.Series("", index=frame.index, dtype=object)
+        column = frame[name]
+        return column.astype(str).str.strip() if len(column) else column
+
+    def parse(self, frame: pd.DataFrame, name: str, parse, *, required: bool = False, **kw) -> Parsed:
+        """Parse one column and report its bad cells (and blank ones when required)."""
+        column = self.text(frame, name)
+        parsed = map_unique(column, parse, **kw)
+        self.flag(frame.index, name, column, parsed.bad, parsed.reasons)
+        if required:
+            self.flag(frame.index, name, column, parsed.blank, _("必填"))
+        return parsed
+
+    def flag(self, rows, name: str, values, mask: np.ndarray, reason) -> None:
+        """One error per row where `mask` holds; `reason` is a string or an array of reasons."""
+        if not mask.any():
+            return
+        rows = np.asarray(rows)
+        values = np.asarray(values, dtype=object)
+        positions = np.flatnonzero(mask)
+        for position in positions:
+            why = reason if isinstance(reason, str) else reason[position]
+            self.report.error(self.kind, rows[position], name, values[position], why)

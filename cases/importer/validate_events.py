@@ -1,0 +1,142 @@
+"""Validation of the events sheet, vectorised: millions of rows become a few compact numpy arrays.
+
+Cells are parsed by distinct value (dates, codes, staff codes repeat endlessly), case numbers are
+resolved against the registry in batches, and only bad rows are touched one by one. Matching with
+stored events and the sequence rules happen afterwards, case by case (`cases.importer.sequence`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from django.utils.translation import gettext as _
+
+from cases.importer.parsing import CellError, ordinal_to_date, parse_date_ordinal, parse_positive_int
+from cases.importer.validate_common import SheetValidator
+
+
+class EventValidator(SheetValidator):
+    """events: case_no*, event*, date*, persons, prosecutor, note (event = catalogue code).
+
+    After `run`, the valid rows are in parallel arrays: `rows`, `case_keys` (case registry keys),
+    `codes` (catalogue code index), `dates` (ordinals), `persons` (0 = not given), `staff`
+    (index into `staff_refs`, −1 = not given), `notes` (None = not given), `type_ids`, `is_base`.
+    """
+
+    kind = "events"
+
+    def run(self) -> None:
+        self.staff_refs: list = []
+        self._staff_index: dict[str, int] = {}
+        parts: list[dict[str, np.ndarray]] = []
+        done = 0
+        for frame in self.sheet.frames():
+            parts.append(self._frame(frame))
+            done += len(frame)
+            self.context.tell(self.kind, done, self.sheet.total)
+        names = ("rows", "case_keys", "codes", "dates", "persons", "staff", "notes")
+        if parts:
+            arrays = {name: np.concatenate([p[name] for p in parts]) for name in names}
+        else:
+            arrays = {name: np.zeros(0, dtype=np.int64) for name in names}
+        del parts
+        for name, values in arrays.items():
+            setattr(self, name, values)
+        self._resolve_types()
+        self._drop_repeats()
+        self.context.event_sheet = self
+
+    def _frame(self, frame: pd.DataFrame) -> dict[str, np.ndarray]:
+        context, registry = self.context, self.context.cases
+        rows = frame.index.to_numpy(dtype=np.int64)
+        case_no = self.text(frame, "case_no")
+        case_values = case_no.to_numpy(dtype=object)
+        blank_case = case_values == ""
+        self.flag(rows, "case_no", case_values, blank_case, _("必填"))
+        codes = self.parse(frame, "event", context.catalogue.parse_code, required=True, dtype=np.int16, fill=-1)
+        dates = self.parse(frame, "date", parse_date_ordinal, required=True, dtype=np.int32, fill=0)
+        persons = self.parse(frame, "persons", parse_positive_int, dtype=np.int32, fill=0)
+        staff = self.parse(frame, "prosecutor", self._staff_index_of, dtype=np.int32, fill=-1)
+
+        uniques = pd.unique(case_values[~blank_case])
+        registry.load(uniques)
+        keys = registry.keys(case_values)
+        unknown = (keys < 0) & ~blank_case
+        self.flag(rows, "case_no", case_values, unknown, _("案件不存在（既未登记，也不在本次导入的 cases 中）"))
+
+        bad = blank_case | unknown | codes.bad | codes.blank | dates.bad | dates.blank | persons.bad | staff.bad
+        keep = ~bad
+        if self.has("note"):
+            notes = self.text(frame, "note").to_numpy(dtype=object)[keep]
+            notes[notes == ""] = None
+        else:
+            notes = np.full(int(keep.sum()), None, dtype=object)
+        return {
+            "rows": rows[keep],
+            "case_keys": keys[keep],
+            "codes": codes.values[keep],
+            "dates": dates.values[keep],
+            "persons": persons.values[keep],
+            "staff": staff.values[keep],
+            "notes": notes,
+        }
+
+    def _staff_index_of(self, code: str) -> int | None:
+        code = code.strip()
+        if not code:
+            return None
+        if code not in self._staff_index:
+            ref = self.context.org.staff.get(code)
+            if ref is None:
+                raise CellError(_("工号不存在"))
+            self._staff_index[code] = len(self.staff_refs)
+            self.staff_refs.append(ref)
+        return self._staff_index[code]
+
+    def _resolve_types(self) -> None:
+        catalogue = self.context.catalogue
+        self.type_ids, self.is_base, missing = catalogue.resolve(self.codes.astype(np.int64), self.dates)
+        if missing.any():
+            for position in np.flatnonzero(missing):
+                self.report.error(
+                    self.kind,
+                    self.rows[position],
+                    "event",
+                    catalogue.codes[self.codes[position]],
+                    _("该环节不在 %(date)s 适用的统计规则中") % {"date": ordinal_to_date(self.dates[position])},
+                )
+            self._keep(~missing)
+
+    def _keep(self, mask: np.ndarray) -> None:
+        for name in ("rows", "case_keys", "codes", "dates", "persons", "staff", "notes", "type_ids", "is_base"):
+            setattr(self, name, getattr(self, name)[mask])
+
+    def _drop_repeats(self) -> None:
+        """Rows repeating (case, event, date): identical ones are dropped, differing ones are errors."""
+        if not len(self.rows):
+            return
+        frame = pd.DataFrame({"case": self.case_keys, "code": self.codes, "date": self.dates})
+        repeated = frame.duplicated(keep="first").to_numpy()
+        if not repeated.any():
+            return
+        involved = frame.duplicated(keep=False).to_numpy()
+        first_of: dict[tuple, int] = {}
+        for position in np.flatnonzero(involved):
+            key = (int(self.case_keys[position]), int(self.codes[position]), int(self.dates[position]))
+            first = first_of.setdefault(key, position)
+            if first == position:
+                continue
+            same = (
+                self.persons[position] == self.persons[first]
+                and self.staff[position] == self.staff[first]
+                and self.notes[position] == self.notes[first]
+            )
+            if not same:
+                self.report.error(
+                    self.kind,
+                    self.rows[position],
+                    "event",
+                    self.context.catalogue.codes[self.codes[position]],
+                    _("与第%(row)d行是同一案件同一日期的同一环节，但内容不一致") % {"row": int(self.rows[first])},
+                )
+        self._keep(~repeated)
