@@ -156,16 +156,26 @@ IMPORT_MAX_UPLOAD_BYTES = envint("IMPORT_MAX_UPLOAD_BYTES", str(200 * 1024 * 102
 CASEQA_AT_RISK_DAYS = envint("CASEQA_AT_RISK_DAYS", "5")
 
 REST_FRAMEWORK = {
+    # Token first: an anonymous request is answered 401 with `WWW-Authenticate: Token`.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "teams.api.auth.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "teams.api.auth.TokenWritePermission",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": ["teams.api.auth.TokenRateThrottle"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "cases.api.common.StablePagination",
     "PAGE_SIZE": 50,
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "cases.api.common.FormatNegotiation",
+    "EXCEPTION_HANDLER": "cases.api.common.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
+# Requests per API token (DRF throttle rate syntax); browser sessions are not throttled.
+CASEQA_API_TOKEN_RATE = os.getenv("CASEQA_API_TOKEN_RATE", "1200/minute")
 SPECTACULAR_SETTINGS = {
     "TITLE": "caseqa API",
     "DESCRIPTION": "案-件比与案件质量评查 / case-to-item ratio and case quality reviews",

@@ -1,0 +1,154 @@
+"""What every caseqa endpoint shares: pagination, error bodies, content negotiation and look-up by code.
+
+A new viewset (e.g. the reviews app's) follows the pattern by inheriting `ScopedViewSetMixin`: it
+sets `queryset`, `serializer_class`, `filterset_class`, and a `scope_queryset(queryset)` that starts
+from `teams.access`; look-ups by code, pagination, authentication, throttling and errors come with it.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ImproperlyConfigured, ObjectDoesNotExist
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import ProtectedError
+from django.http import Http404
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, pagination, status
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from cases.ratio import RatioQueryError
+from cases.sequence_rules import Violation
+from cases.services import SequenceRuleError
+
+MAX_PAGE_SIZE = 500
+
+
+class StablePagination(pagination.PageNumberPagination):
+    """Numbered pages of a stably ordered queryset; `page_size` up to 500, more is a 400, not a silent cap."""
+
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = MAX_PAGE_SIZE
+
+    def get_page_size(self, request):
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw in (None, ""):
+            return self.page_size
+        try:
+            size = int(raw)
+        except ValueError:
+            raise exceptions.ValidationError({"page_size": [_("须为整数")]}) from None
+        if not 1 <= size <= self.max_page_size:
+            raise exceptions.ValidationError({"page_size": [_("须在 1 至 %(max)d 之间") % {"max": self.max_page_size}]})
+        return size
+
+    def paginate_queryset(self, queryset, request, view=None):
+        # An unordered queryset pages differently from one request to the next: refuse it (a bug, not input).
+        if hasattr(queryset, "ordered") and not queryset.ordered:
+            raise ImproperlyConfigured(f"{view.__class__.__name__} paginates an unordered queryset")
+        raw = request.query_params.get(self.page_query_param)
+        if raw not in (None, "", "last"):
+            try:
+                if int(raw) < 1:
+                    raise ValueError
+            except ValueError:
+                raise exceptions.ValidationError({"page": [_("须为正整数")]}) from None
+        return super().paginate_queryset(queryset, request, view)
+
+
+class FormatNegotiation(DefaultContentNegotiation):
+    """Like DRF's, but an unknown `?format=` is a 400 naming the parameter, not a bare 404."""
+
+    def filter_renderers(self, renderers, format):
+        chosen = [r for r in renderers if r.format == format]
+        if not chosen:
+            allowed = ", ".join(r.format for r in renderers)
+            raise exceptions.ValidationError(
+                {"format": [_("未知的格式 %(format)s；可选：%(allowed)s") % {"format": format, "allowed": allowed}]}
+            )
+        return chosen
+
+
+def violation_field(violation: Violation, on_case: bool = False) -> str:
+    """The request field a broken sequence rule is reported against."""
+    if violation.rule == "after_closure" and (on_case or violation.blamed is None):
+        return "closed_on"
+    if violation.rule in ("date_range", "after_closure"):
+        return "date"
+    return "event"
+
+
+def sequence_error_body(error: SequenceRuleError, on_case: bool = False) -> dict:
+    """{field: [messages], "violations": [{field, rule, rule_title, message, event, date}]} for a 400."""
+    body: dict = {}
+    details = []
+    for violation in error.violations:
+        field = violation_field(violation, on_case)
+        body.setdefault(field, []).append(str(violation))
+        details.append(
+            {
+                "field": field,
+                "rule": violation.rule,
+                "rule_title": violation.rule_title,
+                "message": violation.message,
+                "event": violation.event.code,
+                "date": violation.event.date.isoformat(),
+            }
+        )
+    body["violations"] = details
+    return body
+
+
+def django_error_body(error: DjangoValidationError) -> dict:
+    if hasattr(error, "error_dict"):
+        return {field: [str(m) for e in errors for m in e.messages] for field, errors in error.error_dict.items()}
+    return {"non_field_errors": [str(m) for m in error.messages]}
+
+
+def exception_handler(exc, context):
+    """DRF's handler, plus the domain's own errors as 400s with JSON naming the field and reason."""
+    if isinstance(exc, SequenceRuleError):
+        return Response(sequence_error_body(exc), status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, RatioQueryError):
+        return Response({exc.field: [str(exc)]}, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, DjangoValidationError):
+        return Response(django_error_body(exc), status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, ObjectDoesNotExist):
+        exc = Http404()
+    if isinstance(exc, ProtectedError):
+        return Response({"detail": _("仍有记录引用该对象，不能删除")}, status=status.HTTP_409_CONFLICT)
+    return drf_exception_handler(exc, context)
+
+
+class CodeLookupMixin:
+    """Find objects by their code (`lookup_field`), falling back to the integer id for all-digit values.
+
+    The URL keyword accepts any character but "/", so 统一受案号 such as 检刑受[2025]000123号 work
+    percent-encoded in the path.
+    """
+
+    lookup_value_regex = r"[^/]+"
+
+    def get_object(self):
+        queryset = self.filter_queryset(self.get_queryset())
+        value = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
+        obj = queryset.filter(**{self.lookup_field: value}).first()
+        if obj is None and value.isdigit():
+            obj = queryset.filter(pk=int(value)).first()
+        if obj is None:
+            raise Http404
+        self.check_object_permissions(self.request, obj)
+        return obj
+
+
+class ScopedViewSetMixin(CodeLookupMixin):
+    """Base of every caseqa viewset: the queryset always passes through `scope_queryset` (teams.access)."""
+
+    pagination_class = StablePagination
+
+    def scope_queryset(self, queryset):
+        raise NotImplementedError("every caseqa viewset says what the user may see")
+
+    def get_queryset(self):
+        return self.scope_queryset(super().get_queryset())

@@ -1,0 +1,221 @@
+"""Serializers of cases, procedural events and the event catalogue.
+
+Writes never save a model directly: `create`/`update` call `cases.services` (save_case, log_event,
+update_event), the one write path that applies every DOMAIN.md §4–§5 rule and keeps the roll-up.
+Codes of units, departments, prosecutors and teams are resolved only within what the user may see
+(units: may write), so another unit's code is answered like an unknown one.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+from rest_framework import serializers
+
+from cases import services
+from cases.models import Case, EventType, ProceduralEvent
+from teams import access
+from teams.models import Department, Prosecutor, Team, Unit
+
+
+class ScopedCodeField(serializers.SlugRelatedField):
+    """A related object given by its code, chosen among what `scope(user, queryset)` allows."""
+
+    def __init__(self, model, scope, **kwargs):
+        self.model, self.scope = model, scope
+        kwargs.setdefault(
+            "error_messages",
+            {"does_not_exist": _("未知或无权使用的编码：{value}"), "invalid": _("编码须为文本")},
+        )
+        super().__init__(queryset=model.objects.all(), **kwargs)
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        queryset = self.model.objects.all()
+        return queryset if request is None else self.scope(request.user, queryset)
+
+
+def _writable_units(user, queryset):
+    allowed = access.writable_unit_ids(user)
+    return queryset if allowed is None else queryset.filter(pk__in=allowed)
+
+
+def _departments_of_writable_units(user, queryset):
+    allowed = access.writable_unit_ids(user)
+    return queryset if allowed is None else queryset.filter(unit_id__in=allowed)
+
+
+class EventTypeSerializer(serializers.ModelSerializer):
+    """A catalogue entry: code, labels, kind (base / extra / neutral) and weight."""
+
+    rule_set = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text="统计规则编码 / rule set")
+
+    class Meta:
+        model = EventType
+        fields = ["code", "label_zh", "label_en", "kind", "weight", "position", "rule_set"]
+        extra_kwargs = {
+            "code": {"help_text": "环节编码 / event code"},
+            "kind": {"help_text": "base 基础环节 / extra 增加件数 / neutral 不计件"},
+            "weight": {"help_text": "计件权重（仅 extra 计入）/ weight, counted for extras only"},
+        }
+
+
+class EventSerializer(serializers.ModelSerializer):
+    """A procedural event as read: its case number, event code and labels, date, persons, prosecutor, note."""
+
+    case = serializers.SlugRelatedField(slug_field="case_no", read_only=True, help_text="统一受案号 / case number")
+    event = serializers.CharField(source="event_type.code", read_only=True, help_text="环节编码 / event code")
+    event_label = serializers.CharField(source="event_type.label_zh", read_only=True, help_text="环节名称")
+    kind = serializers.CharField(source="event_type.kind", read_only=True, help_text="base / extra / neutral")
+    weight = serializers.SerializerMethodField(help_text="本环节增加的件数 / items this step adds")
+    prosecutor = serializers.SlugRelatedField(
+        slug_field="staff_code", read_only=True, help_text="经办检察官工号 / handled by (staff code)"
+    )
+
+    class Meta:
+        model = ProceduralEvent
+        fields = ["id", "case", "event", "event_label", "kind", "weight", "date", "persons", "prosecutor", "note"]
+
+    def get_weight(self, event) -> int:
+        return event.event_type.counted_weight
+
+
+class CaseEventSerializer(EventSerializer):
+    """An event inside its case (the case number is the parent's)."""
+
+    class Meta(EventSerializer.Meta):
+        fields = [f for f in EventSerializer.Meta.fields if f != "case"]
+
+
+class CaseSerializer(serializers.ModelSerializer):
+    """A case with its attribution (codes and names), derived received date and items, and its events.
+
+    `received_on` and `items` are derived from the events (DOMAIN §4) and cannot be written; unit and
+    department default to the prosecutor's.
+    """
+
+    unit = ScopedCodeField(Unit, _writable_units, slug_field="code", required=False, help_text="单位编码 / unit code")
+    unit_name = serializers.CharField(source="unit.name", read_only=True, help_text="单位名称 / unit name")
+    department = ScopedCodeField(
+        Department,
+        _departments_of_writable_units,
+        slug_field="code",
+        required=False,
+        help_text="部门编码 / department code",
+    )
+    department_name = serializers.CharField(source="department.name", read_only=True, help_text="部门名称")
+    prosecutor = ScopedCodeField(
+        Prosecutor,
+        access.visible_prosecutors,
+        slug_field="staff_code",
+        help_text="承办检察官工号 / handling prosecutor (staff code)",
+    )
+    prosecutor_name = serializers.CharField(source="prosecutor.name", read_only=True, help_text="承办检察官姓名")
+    team = ScopedCodeField(
+        Team,
+        access.visible_teams,
+        slug_field="team_code",
+        required=False,
+        allow_null=True,
+        help_text="办案团队编码（可空）/ team code, null for none",
+    )
+    team_name = serializers.CharField(source="team.name", read_only=True, allow_null=True, help_text="团队名称")
+    is_open = serializers.BooleanField(read_only=True, help_text="未审结 / still open")
+    events = CaseEventSerializer(many=True, read_only=True, help_text="诉讼环节，按日期 / events by date")
+
+    class Meta:
+        model = Case
+        fields = [
+            "id",
+            "case_no",
+            "title",
+            "line",
+            "category",
+            "unit",
+            "unit_name",
+            "department",
+            "department_name",
+            "prosecutor",
+            "prosecutor_name",
+            "team",
+            "team_name",
+            "persons",
+            "received_on",
+            "closed_on",
+            "is_open",
+            "plea_leniency",
+            "sentencing_recommendation",
+            "judgment_accepted",
+            "items",
+            "events",
+        ]
+        read_only_fields = ["id", "received_on", "items"]
+        extra_kwargs = {
+            "case_no": {"help_text": "统一受案号 / unified case number"},
+            "title": {"help_text": "案件名称 / title"},
+            "line": {"help_text": "业务条线 / line of work"},
+            "category": {"help_text": "罪名类别（可空）/ crime category, blank for none"},
+            "persons": {"help_text": "犯罪嫌疑人数 / number of suspects", "min_value": 1, "max_value": 100000},
+            "received_on": {"help_text": "受理日期：最早基础环节的日期（派生）/ derived from the earliest base event"},
+            "closed_on": {"help_text": "审结日期（未审结为空）/ closed date, null while open"},
+            "items": {"help_text": "件数：1 + 增加环节权重之和（派生）/ items, derived"},
+        }
+
+    def validate_closed_on(self, value):
+        if value is not None and value > services.today():
+            raise serializers.ValidationError(_("审结日期不得晚于今天"))
+        return value
+
+    def validate(self, attrs):
+        prosecutor = attrs.get("prosecutor") or getattr(self.instance, "prosecutor", None)
+        if self.instance is None:
+            attrs.setdefault("unit", prosecutor.unit if prosecutor else None)
+            attrs.setdefault("department", prosecutor.department if prosecutor else None)
+        unit = attrs.get("unit") or getattr(self.instance, "unit", None)
+        department = attrs.get("department") or getattr(self.instance, "department", None)
+        if unit is None or not access.can_write_unit(self.context["request"].user, unit.pk):
+            raise serializers.ValidationError({"unit": [_("无权在该单位登记案件")]})
+        if department is None or department.unit_id != unit.pk:
+            raise serializers.ValidationError({"department": [_("部门不属于该单位")]})
+        return attrs
+
+    def create(self, validated_data):
+        return services.save_case(Case(**validated_data))
+
+    def update(self, instance, validated_data):
+        for name, value in validated_data.items():
+            setattr(instance, name, value)
+        return services.save_case(instance)
+
+
+class EventWriteSerializer(serializers.Serializer):
+    """An event to log or correct; the sequence rules (DOMAIN §5) are checked by `cases.services`."""
+
+    case = ScopedCodeField(Case, access.writable_cases, slug_field="case_no", help_text="统一受案号 / case number")
+    event = serializers.SlugField(max_length=64, help_text="环节编码，见 /api/v1/event-types/ / event code")
+    date = serializers.DateField(help_text="环节日期 / date of the step")
+    persons = serializers.IntegerField(min_value=1, max_value=100000, default=1, help_text="涉及人数 / persons")
+    prosecutor = ScopedCodeField(
+        Prosecutor,
+        access.visible_prosecutors,
+        slug_field="staff_code",
+        required=False,
+        allow_null=True,
+        help_text="经办检察官工号（默认承办检察官）/ handled by, default the case's prosecutor",
+    )
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000, help_text="备注 / note")
+
+    def validate_case(self, case):
+        if self.instance is not None and case.pk != self.instance.case_id:
+            raise serializers.ValidationError(_("不能把环节移到另一个案件"))
+        return case
+
+    def create(self, validated_data):
+        case = validated_data.pop("case")
+        code, date = validated_data.pop("event"), validated_data.pop("date")
+        return services.log_event(case, code, date, **validated_data)
+
+    def update(self, instance, validated_data):
+        validated_data.pop("case", None)
+        if "event" in validated_data:
+            validated_data["code"] = validated_data.pop("event")
+        return services.update_event(instance, **validated_data)
