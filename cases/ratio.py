@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from cases.facts import BASES, FLOW, fact_querysets
 from cases.models import Case, RatioFact
+from cases.rollup import LEVEL_KEYS
 from teams.models import Department, Prosecutor, Team, Unit
 
 PERIODS = ("month", "quarter", "year")
@@ -62,6 +63,11 @@ class Scope:
         if self.prosecutor_ids:
             q |= Q(prosecutor_id__in=self.prosecutor_ids)
         return q if q.children[1:] else None
+
+    def columns(self) -> set[str]:
+        """The roll-up columns this scope filters on."""
+        used = {"unit_id": self.unit_ids, "team_id": self.team_ids, "prosecutor_id": self.prosecutor_ids}
+        return set() if self.everything else {column for column, ids in used.items() if ids}
 
     def fact_q(self) -> Q | None:
         """The same scope over `RatioFact` columns (team "none" is stored as 0)."""
@@ -274,7 +280,8 @@ def ratio_for(
     if scope_fact_q is not None:
         whole, partial = split_range(date_from, date_to)
         if whole:
-            _read_rollup(basis, whole, periods, key_columns, columns, scope_fact_q, add)
+            level = rollup_level({*key_columns, *columns, *scope.columns()})
+            _read_rollup(level, basis, whole, periods, key_columns, columns, scope_fact_q, add)
         for day_from, day_to in partial:
             _read_raw(basis, day_from, day_to, periods, key_columns, columns, scope_case_q, add)
 
@@ -284,8 +291,18 @@ def ratio_for(
     return RatioReport(basis, date_from, date_to, group_by, rows, total)
 
 
-def _read_rollup(basis, whole, periods, key_columns, columns, scope_q, add) -> None:
-    facts = RatioFact.objects.filter(scope_q, basis=basis, month__gte=whole[0], month__lte=whole[1], **columns)
+def rollup_level(columns: set[str]) -> str:
+    """The coarsest roll-up level that keeps every column a query groups or filters by."""
+    for level in ("unit", "department", "team"):
+        if columns <= set(LEVEL_KEYS[level]):
+            return level
+    return "full"
+
+
+def _read_rollup(level, basis, whole, periods, key_columns, columns, scope_q, add) -> None:
+    facts = RatioFact.objects.filter(
+        scope_q, level=level, basis=basis, month__gte=whole[0], month__lte=whole[1], **columns
+    )
     truncs = {"month": TruncMonth, "quarter": TruncQuarter, "year": TruncYear}
     names = {p: truncs[p]("month") for p in periods}
     rows = (

@@ -8,7 +8,6 @@ transaction, so the roll-up always equals `rebuild()` (a property test holds it 
 from __future__ import annotations
 
 import contextlib
-from collections import Counter
 from collections.abc import Iterable, Iterator
 
 from django.db import connection, transaction
@@ -17,7 +16,15 @@ from django.db.models import Q
 from cases.facts import BASES, KEY_FIELDS, fact_querysets
 from cases.models import RatioFact
 
-FACT_COLUMNS = ("basis", "month", *KEY_FIELDS, "event_code")
+FACT_COLUMNS = ("level", "basis", "month", *KEY_FIELDS, "event_code")
+# The keys each level keeps; the others are stored as ALL (-1 for ids, "*" for strings).
+LEVEL_KEYS: dict[str, tuple[str, ...]] = {
+    "full": KEY_FIELDS,
+    "unit": ("unit_id",),
+    "department": ("unit_id", "department_id"),
+    "team": ("team_id",),
+}
+ALL_ID, ALL_TEXT = -1, "*"
 # Above this many touched cases, a set-based rebuild beats per-case deltas.
 REBUILD_THRESHOLD = 20_000
 _CHUNK = 5_000
@@ -25,29 +32,24 @@ _CHUNK = 5_000
 Key = tuple
 
 
-def _facts(case_filter: Q | None) -> Counter:
-    """{fact key: [cases, items]} for the cases matching `case_filter` (None: every case)."""
+def _facts(case_filter: Q | None) -> dict[Key, list[int]]:
+    """{fact key: [cases, items]} at every level for the cases matching `case_filter` (None: all)."""
     totals: dict[Key, list[int]] = {}
     for basis in BASES:
         for queryset in fact_querysets(basis, case_filter=case_filter):
             for row in queryset:
-                key = (
-                    basis,
-                    row["k_month"],
-                    *(row[f"k_{k}"] for k in KEY_FIELDS),
-                    row["k_event_code"],
-                )
-                acc = totals.setdefault(_normalise(key), [0, 0])
-                acc[0] += row["n_cases"]
-                acc[1] += row["n_items"] or 0
+                month = row["k_month"]
+                month = month.date() if hasattr(month, "date") else month
+                keys = {k: row[f"k_{k}"] for k in KEY_FIELDS}
+                for level, kept in LEVEL_KEYS.items():
+                    projected = tuple(
+                        keys[k] if k in kept else (ALL_TEXT if k in ("line", "category") else ALL_ID)
+                        for k in KEY_FIELDS
+                    )
+                    acc = totals.setdefault((level, basis, month, *projected, row["k_event_code"]), [0, 0])
+                    acc[0] += row["n_cases"]
+                    acc[1] += row["n_items"] or 0
     return totals
-
-
-def _normalise(key: Key) -> Key:
-    basis, month, *rest = key
-    if hasattr(month, "date"):
-        month = month.date()
-    return (basis, month, *rest)
 
 
 def facts_for(case_ids: Iterable[int]) -> dict[Key, list[int]]:

@@ -92,6 +92,14 @@ def test_engine_equals_a_plain_recount(org, today_fixed, specs, start, length, b
         assert sum(i for _, i in got.values()) == report.total.items
         for row in ratio_for(group_by="prosecutor,team", basis=basis, date_from=start, date_to=date_to).rows:
             assert row.items >= row.cases
+        # Every roll-up level (unit, department, team, full) gives the same totals.
+        for group_by in ("unit", "department", "team", "prosecutor", "line"):
+            other = ratio_for(group_by=f"month,{group_by}", basis=basis, date_from=start, date_to=date_to)
+            assert (other.total.cases, other.total.items, other.total.extras) == (
+                report.total.cases,
+                report.total.items,
+                report.total.extras,
+            )
         transaction.set_rollback(True)
 
 

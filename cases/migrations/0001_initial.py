@@ -180,6 +180,7 @@ class Migration(migrations.Migration):
             name='RatioFact',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('level', models.CharField(choices=[('full', '全部维度'), ('unit', '单位'), ('department', '部门'), ('team', '团队')], max_length=10)),
                 ('basis', models.CharField(choices=[('flow', '流量口径'), ('cohort', '审结口径')], max_length=6)),
                 ('month', models.DateField()),
                 ('unit_id', models.BigIntegerField()),
@@ -195,8 +196,8 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': '案-件比汇总',
                 'verbose_name_plural': '案-件比汇总',
-                'indexes': [models.Index(fields=['basis', 'team_id', 'month'], name='ratio_fact_team_idx'), models.Index(fields=['basis', 'prosecutor_id', 'month'], name='ratio_fact_prosecutor_idx'), models.Index(fields=['basis', 'unit_id', 'month'], name='ratio_fact_unit_idx'), models.Index(fields=['basis', 'department_id', 'month'], name='ratio_fact_department_idx'), models.Index(fields=['basis', 'month'], name='ratio_fact_month_idx')],
-                'constraints': [models.UniqueConstraint(fields=('basis', 'month', 'unit_id', 'department_id', 'team_id', 'prosecutor_id', 'line', 'category', 'event_code'), name='ratio_fact_key')],
+                'indexes': [models.Index(fields=['level', 'basis', 'team_id', 'month'], name='ratio_fact_team_idx'), models.Index(fields=['level', 'basis', 'prosecutor_id', 'month'], name='ratio_fact_prosecutor_idx'), models.Index(fields=['level', 'basis', 'unit_id', 'month'], name='ratio_fact_unit_idx'), models.Index(fields=['level', 'basis', 'department_id', 'month'], name='ratio_fact_department_idx'), models.Index(fields=['level', 'basis', 'month'], name='ratio_fact_month_idx')],
+                'constraints': [models.UniqueConstraint(fields=('level', 'basis', 'month', 'unit_id', 'department_id', 'team_id', 'prosecutor_id', 'line', 'category', 'event_code'), name='ratio_fact_key')],
             },
         ),
         migrations.CreateModel(

@@ -1,4 +1,4 @@
-"""Maintained roll-up of the ratio: monthly counts per attribution key (zulip-style count table)."""
+"""Maintained roll-up of the ratio: monthly counts per attribution key at several levels (zulip-style count table)."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -9,13 +9,22 @@ class RatioFact(models.Model):
 
     Keys are plain integers and strings with 0 / "" for "none" so that the unique key also holds
     on SQLite (where NULLs are distinct); `event_code` "" is the case's own row (its base item),
-    any other value the weighted extra events of that code.
+    any other value the weighted extra events of that code. The `full` level keeps every key; the
+    coarser levels keep only some (the others hold -1 / "*", "all") so that a province-wide
+    statistic reads a few thousand rows instead of the prosecutor-level ones.
     """
+
+    class Level(models.TextChoices):
+        FULL = "full", _("全部维度")
+        UNIT = "unit", _("单位")
+        DEPARTMENT = "department", _("部门")
+        TEAM = "team", _("团队")
 
     class Basis(models.TextChoices):
         FLOW = "flow", _("流量口径")
         COHORT = "cohort", _("审结口径")
 
+    level = models.CharField(max_length=10, choices=Level.choices)
     basis = models.CharField(max_length=6, choices=Basis.choices)
     month = models.DateField()
     unit_id = models.BigIntegerField()
@@ -34,6 +43,7 @@ class RatioFact(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=[
+                    "level",
                     "basis",
                     "month",
                     "unit_id",
@@ -48,12 +58,12 @@ class RatioFact(models.Model):
             )
         ]
         indexes = [
-            models.Index(fields=["basis", "team_id", "month"], name="ratio_fact_team_idx"),
-            models.Index(fields=["basis", "prosecutor_id", "month"], name="ratio_fact_prosecutor_idx"),
-            models.Index(fields=["basis", "unit_id", "month"], name="ratio_fact_unit_idx"),
-            models.Index(fields=["basis", "department_id", "month"], name="ratio_fact_department_idx"),
-            models.Index(fields=["basis", "month"], name="ratio_fact_month_idx"),
+            models.Index(fields=["level", "basis", "team_id", "month"], name="ratio_fact_team_idx"),
+            models.Index(fields=["level", "basis", "prosecutor_id", "month"], name="ratio_fact_prosecutor_idx"),
+            models.Index(fields=["level", "basis", "unit_id", "month"], name="ratio_fact_unit_idx"),
+            models.Index(fields=["level", "basis", "department_id", "month"], name="ratio_fact_department_idx"),
+            models.Index(fields=["level", "basis", "month"], name="ratio_fact_month_idx"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.basis} {self.month:%Y-%m} {self.event_code or 'cases'}: {self.cases}/{self.items}"
+        return f"{self.level} {self.basis} {self.month:%Y-%m} {self.event_code or 'cases'}: {self.cases}/{self.items}"
