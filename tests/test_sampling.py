@@ -1,0 +1,115 @@
+"""Monthly review sampling (DOMAIN.md §7): reproducible, key cases in, reviewed cases out, reviewer ≠ prosecutor."""
+
+import pytest
+
+from cases.models import Case
+from cases.sampling import KEY, RANDOM, SamplingError, create_sampled_reviews, sample_cases
+from tests.reviews_kit import D, closed_case, final_review, make_review_office
+
+
+@pytest.fixture
+def ro(db):
+    ro = make_review_office()
+    p1, p2, _p3 = ro.prosecutors
+    # p1 closes 6 cases in June 2025, one of them not prosecuted (key); p2 closes 2 plus a withdrawn one.
+    for n in range(5):
+        closed_case(p1, D(2025, 6, 1 + n), case_no=f"A-{n:02d}")
+    closed_case(p1, D(2025, 6, 20), [("non_prosecution", D(2025, 6, 20))], case_no="A-KEY")
+    for n in range(2):
+        closed_case(p2, D(2025, 6, 2 + n), case_no=f"B-{n:02d}")
+    closed_case(
+        p2, D(2025, 6, 25), [("indictment", D(2025, 6, 1)), ("prosecution_withdrawal", D(2025, 6, 24))], case_no="B-KEY"
+    )
+    closed_case(p2, D(2025, 7, 1), case_no="B-JULY")  # another month
+    return ro
+
+
+def numbers(result, reason=None):
+    return [s.case.case_no for s in result.cases if reason is None or s.reason == reason]
+
+
+def test_same_seed_same_sample_and_another_seed_differs(ro):
+    first = sample_cases("2025-06", 30, seed=7)
+    again = sample_cases(D(2025, 6, 15), 30, seed=7)
+    assert numbers(first) == numbers(again)
+    assert [s.reviewer for s in first.cases] == [s.reviewer for s in again.cases]
+    others = {tuple(numbers(sample_cases("2025-06", 30, seed=s), RANDOM)) for s in range(1, 8)}
+    assert len(others) > 1
+
+
+def test_quota_per_prosecutor_is_rounded_up_and_key_cases_come_on_top(ro):
+    result = sample_cases("2025-06", 30, seed=1)
+    assert result.quotas == {"P-001": 2, "P-002": 1}  # ceil(30% of 6), ceil(30% of 3)
+    assert sorted(numbers(result, KEY)) == ["A-KEY", "B-KEY"]
+    randoms = numbers(result, RANDOM)
+    assert sum(n.startswith("A-") for n in randoms) == 2 and sum(n.startswith("B-") for n in randoms) == 1
+    assert "B-JULY" not in numbers(result)
+
+
+def test_key_cases_are_included_even_at_zero_percent(ro):
+    result = sample_cases("2025-06", 0, seed=1)
+    assert numbers(result) == ["A-KEY", "B-KEY"]
+
+
+def test_retrial_after_closure_makes_a_key_case(ro):
+    p3 = ro.prosecutors[2]
+    closed_case(p3, D(2025, 6, 3), [("indictment", D(2025, 5, 20)), ("retrial", D(2025, 9, 1))], case_no="C-RT")
+    assert "C-RT" in numbers(sample_cases("2025-06", 0, seed=1), KEY)
+
+
+def test_already_reviewed_cases_are_never_drawn(ro):
+    for case in Case.objects.filter(case_no__in=["A-00", "A-01", "A-02", "A-KEY"]):
+        final_review(case, ro.reviewer, on=D(2025, 7, 1))
+    result = sample_cases("2025-06", 100, seed=3)
+    assert not {"A-00", "A-01", "A-02", "A-KEY"} & set(numbers(result))
+    # the quota is taken of all cases closed; the ordinary cases already reviewed fill part of it
+    assert result.quotas["P-001"] == 6 - 3
+    assert numbers(result)[:2] == ["A-03", "A-04"] and "B-00" in numbers(result)
+
+
+def test_reviewer_is_never_the_prosecutor_and_turns_rotate(ro):
+    from teams.models import StaffRole
+
+    # p1's own login is also a reviewer of the unit: it must never get its own cases.
+    p1_user = ro.prosecutors[0].user
+    StaffRole.objects.create(user=p1_user, unit=ro.office.unit, kind=StaffRole.Kind.REVIEWER)
+    result = sample_cases("2025-06", 100, seed=5)
+    assert all(s.reviewer is not None for s in result.cases)
+    assert all(s.reviewer.pk != s.case.prosecutor.user_id for s in result.cases)
+    counts = {}
+    for s in result.cases:
+        counts[s.reviewer.username] = counts.get(s.reviewer.username, 0) + 1
+    assert set(counts) == {"reviewer-a", "reviewer-b", p1_user.username}
+    first_three = [s.reviewer.username for s in result.cases[:3]]  # A-00..A-02 are p1's: the other two alternate
+    assert first_three == ["reviewer-a", "reviewer-b", "reviewer-a"]
+
+
+def test_unit_filter_and_units_without_reviewers(ro):
+    from tests.factories import DepartmentFactory, ProsecutorFactory, UnitFactory
+
+    other = UnitFactory(code="U-OTHER", name="邻区人民检察院")
+    outsider = ProsecutorFactory(department=DepartmentFactory(unit=other), unit=other)
+    closed_case(outsider, D(2025, 6, 9), case_no="X-01")
+    only_other = sample_cases("2025-06", 100, seed=1, unit="U-OTHER")
+    assert numbers(only_other) == ["X-01"] and only_other.unassigned[0].case.case_no == "X-01"
+    assert "X-01" not in numbers(sample_cases("2025-06", 100, seed=1, unit=ro.office.unit))
+
+
+def test_bad_parameters_name_the_field(ro):
+    for kwargs, field in [
+        ({"month": "June"}, "month"),
+        ({"percentage": 120}, "percentage"),
+        ({"unit": "U-NOPE"}, "unit"),
+    ]:
+        args = {"month": "2025-06", "percentage": 10, "seed": 1, **kwargs}
+        with pytest.raises(SamplingError) as err:
+            sample_cases(**args)
+        assert err.value.field == field
+
+
+def test_sample_opens_draft_reviews_of_the_right_type(ro):
+    result = sample_cases("2025-06", 10, seed=2)
+    reviews = create_sampled_reviews(result, ro.lead, reviewed_on=D(2025, 7, 2))
+    assert len(reviews) == len(result.cases) == 4
+    assert {r.case.case_no for r in reviews if r.review_type == "key"} == {"A-KEY", "B-KEY"}
+    assert sample_cases("2025-06", 10, seed=2).cases == []
