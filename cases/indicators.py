@@ -1,0 +1,359 @@
+"""DOMAIN.md §9: the indicators shown beside the 案-件比, each with its counterweight.
+
+Same grouping, filters, scope and bases as `cases.ratio.ratio_for` (whose parsing and key resolution
+are reused, not repeated). Everything is counted by two aggregate queries per answer, grouped in SQL:
+one over the events that feed the indicators, one over closed cases and their outcome fields.
+
+Period attribution:
+- `flow`: an event-based count falls in the period of the event's date (退补, 延长, 批捕/不捕
+  decisions, 起诉/不诉, 一审判决, 自行补充侦查); "cases received for 审查起诉" are the cases with a
+  `prosecution_review` dated in the period; the outcome fields of a case (认罪认罚, 量刑建议) count
+  in the period of its closed date, the day they become final.
+- `cohort`: everything of the cases closed (审结) in the period, whenever it happened.
+
+Case-counted indicators count a case once per group (COUNT DISTINCT), so a case with two 退补 in one
+year counts once in that year's row even when it counts in two monthly rows.
+
+不捕 without a model field: an `arrest_decision` event records a decision on its `persons`; it is a
+decision NOT to arrest when its note begins with one of `NON_ARREST_MARKERS` (``不批准逮捕``,
+``不予批准逮捕``, ``不批捕``, ``不捕``, or in English ``not arrested`` / ``non-arrest``, any case), and
+a decision to arrest otherwise. A mixed decision on one day (some arrested, some not) cannot be told
+apart: log the not-arrested persons on the decision and the arrested ones on the day after, or add
+an outcome field to the event (a model change) when offices need it.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cases.facts import BASES, COHORT, FLOW, PERIOD_TRUNC, _prefixed
+from cases.models import Case, ProceduralEvent
+from cases.ratio import (
+    DIMENSIONS,
+    EVERYTHING,
+    KEY_COLUMNS,
+    PERIODS,
+    RatioFilters,
+    RatioQueryError,
+    Scope,
+    _attach_codes,
+    _filter_ids,
+    _period_label,
+    parse_group_by,
+)
+
+LOWER, HIGHER = "lower", "higher"
+
+
+@dataclass(frozen=True)
+class IndicatorSpec:
+    """What an indicator is: its label, what it counts, which direction is better (None: policy)."""
+
+    label: str
+    counts: str  # "cases", "persons" or "events"
+    better: str | None
+    is_rate: bool = True
+
+
+INDICATORS: dict[str, IndicatorSpec] = {
+    "supplementary_rate": IndicatorSpec(_("退查率"), "cases", LOWER),
+    "extension_rate": IndicatorSpec(_("延长率"), "cases", LOWER),
+    "non_arrest_rate": IndicatorSpec(_("不捕率"), "persons", None),
+    "non_prosecution_rate": IndicatorSpec(_("不诉率"), "persons", None),
+    "plea_leniency_rate": IndicatorSpec(_("认罪认罚适用率"), "persons", HIGHER),
+    "sentencing_adoption_rate": IndicatorSpec(_("量刑建议采纳率"), "cases", HIGHER),
+    "judgment_acceptance_rate": IndicatorSpec(_("一审服判率"), "cases", HIGHER),
+    "self_supplementary_count": IndicatorSpec(_("自行补充侦查"), "events", HIGHER, is_rate=False),
+}
+INDICATOR_NAMES = tuple(INDICATORS)
+BETTER: dict[str, str | None] = {name: spec.better for name, spec in INDICATORS.items()}
+
+
+@dataclass(frozen=True)
+class Counterweight:
+    """The figures to read beside an indicator, and why (DOMAIN §9: a flattered ratio is a warning)."""
+
+    against: tuple[str, ...]
+    reason: str
+
+
+# "ratio" is the 案-件比 itself (cases.ratio); the rest are INDICATORS names.
+COUNTERWEIGHTS: dict[str, Counterweight] = {
+    "ratio": Counterweight(
+        ("supplementary_rate", "non_prosecution_rate", "judgment_acceptance_rate"),
+        _("案-件比下降而不诉（捕后不诉）或无罪、改判上升，是回避必要退补的警示，不是成绩"),
+    ),
+    "supplementary_rate": Counterweight(
+        ("non_prosecution_rate", "self_supplementary_count", "judgment_acceptance_rate"),
+        _("退查率下降须对照不诉率（捕后不诉）与服判率：该退未退会在后面的环节暴露"),
+    ),
+    "extension_rate": Counterweight(
+        ("sentencing_adoption_rate", "judgment_acceptance_rate"),
+        _("延长率下降须对照量刑建议采纳率与服判率：审查是否仍然充分"),
+    ),
+    "non_arrest_rate": Counterweight(
+        ("non_prosecution_rate",),
+        _("不捕率偏低而捕后不诉上升，说明逮捕把关不严"),
+    ),
+    "non_prosecution_rate": Counterweight(
+        ("non_arrest_rate", "supplementary_rate"),
+        _("不诉率须与不捕率、退查率一并看：捕后不诉多，问题在前面的环节"),
+    ),
+    "plea_leniency_rate": Counterweight(
+        ("sentencing_adoption_rate", "judgment_acceptance_rate"),
+        _("认罪认罚适用率须对照量刑建议采纳率与服判率：适用不能只求数量"),
+    ),
+    "sentencing_adoption_rate": Counterweight(
+        ("plea_leniency_rate", "judgment_acceptance_rate"),
+        _("量刑建议采纳率须对照提出建议的案件数与服判率"),
+    ),
+    "judgment_acceptance_rate": Counterweight(
+        ("plea_leniency_rate", "sentencing_adoption_rate"),
+        _("服判率须对照认罪认罚适用与量刑建议采纳情况"),
+    ),
+    "self_supplementary_count": Counterweight(
+        ("supplementary_rate",),
+        _("自行补充侦查受鼓励，但不能用来掩盖应当退回补充侦查的案件"),
+    ),
+}
+
+NON_ARREST_MARKERS = ("不批准逮捕", "不予批准逮捕", "不批捕", "不捕", "not arrested", "non-arrest")
+
+# The event codes the indicators read.
+EVENT_CODES = (
+    "prosecution_review",
+    "supplementary_investigation",
+    "review_extension",
+    "arrest_decision",
+    "indictment",
+    "non_prosecution",
+    "judgment",
+    "self_supplementary_investigation",
+)
+
+
+@dataclass
+class Indicator:
+    """One figure: numerator over denominator, `value` rounded to 4 decimals (None without a denominator).
+
+    Counts (自行补充侦查) have no denominator; their value is the count itself.
+    """
+
+    numerator: int
+    denominator: int | None
+    value: float | int | None
+
+    def as_dict(self) -> dict:
+        return {"numerator": self.numerator, "denominator": self.denominator, "value": self.value}
+
+
+@dataclass
+class IndicatorRow:
+    """One group: its keys (codes; None for "none"), display labels and the indicators by name."""
+
+    keys: dict[str, str | None]
+    labels: dict[str, str | None] = field(default_factory=dict)
+    values: dict[str, Indicator] = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return {**self.keys, **{name: indicator.as_dict() for name, indicator in self.values.items()}}
+
+
+@dataclass
+class IndicatorReport:
+    """The answer of `indicators_for`: the grouped rows and the total, with the parameters asked."""
+
+    rows: list[IndicatorRow]
+    total: IndicatorRow
+    basis: str = FLOW
+    date_from: datetime.date | None = None
+    date_to: datetime.date | None = None
+    group_by: list[str] = field(default_factory=list)
+
+
+def rate(numerator: int, denominator: int) -> float | None:
+    """numerator ÷ denominator as a fraction rounded half-up to 4 decimals; None when nothing to divide by."""
+    if not denominator:
+        return None
+    exact = Decimal(numerator) / Decimal(denominator)
+    return float(exact.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP))
+
+
+def _code(code: str) -> Q:
+    return Q(event_type__code=code)
+
+
+def _non_arrest_q() -> Q:
+    q = Q()
+    for marker in NON_ARREST_MARKERS:
+        q |= Q(note__istartswith=marker)
+    return q
+
+
+def _event_aggregates() -> dict:
+    def distinct_cases(condition: Q) -> Count:
+        return Count("case_id", distinct=True, filter=condition)
+
+    return {
+        "n_reviewed": distinct_cases(_code("prosecution_review")),
+        "n_returned": distinct_cases(_code("supplementary_investigation")),
+        "n_extended": distinct_cases(_code("review_extension")),
+        "n_decided": Sum("persons", filter=_code("arrest_decision")),
+        "n_not_arrested": Sum("persons", filter=_code("arrest_decision") & _non_arrest_q()),
+        "n_indicted": Sum("persons", filter=_code("indictment")),
+        "n_not_prosecuted": Sum("persons", filter=_code("non_prosecution")),
+        "n_judged": distinct_cases(_code("judgment")),
+        "n_accepted": distinct_cases(_code("judgment") & Q(case__judgment_accepted=Case.Acceptance.YES)),
+        "n_self_supplementary": Count("pk", filter=_code("self_supplementary_investigation")),
+    }
+
+
+def _case_aggregates() -> dict:
+    proposed = (Case.Sentencing.PROPOSED, Case.Sentencing.ADOPTED)
+    return {
+        "n_closed_persons": Sum("persons"),
+        "n_plea_persons": Sum("persons", filter=Q(plea_leniency=True)),
+        "n_proposed": Count("pk", filter=Q(sentencing_recommendation__in=proposed)),
+        "n_adopted": Count("pk", filter=Q(sentencing_recommendation=Case.Sentencing.ADOPTED)),
+    }
+
+
+def _values(counts: dict[str, int]) -> dict[str, Indicator]:
+    """The indicators of one group from its aggregated counts."""
+    pairs = {
+        "supplementary_rate": ("n_returned", "n_reviewed"),
+        "extension_rate": ("n_extended", "n_reviewed"),
+        "non_arrest_rate": ("n_not_arrested", "n_decided"),
+        "plea_leniency_rate": ("n_plea_persons", "n_closed_persons"),
+        "sentencing_adoption_rate": ("n_adopted", "n_proposed"),
+        "judgment_acceptance_rate": ("n_accepted", "n_judged"),
+    }
+    values = {}
+    for name in INDICATOR_NAMES:
+        if name == "non_prosecution_rate":
+            numerator = counts.get("n_not_prosecuted", 0)
+            denominator = counts.get("n_indicted", 0) + numerator
+        elif name == "self_supplementary_count":
+            count = counts.get("n_self_supplementary", 0)
+            values[name] = Indicator(count, None, count)
+            continue
+        else:
+            numerator, denominator = (counts.get(key, 0) for key in pairs[name])
+        values[name] = Indicator(numerator, denominator, rate(numerator, denominator))
+    return values
+
+
+def _grouped(queryset: QuerySet, groups: dict, aggregates: dict) -> list[dict]:
+    """Aggregate rows grouped by `groups` (one row, no grouping, when there are none)."""
+    if not groups:
+        return [queryset.aggregate(**aggregates)]
+    return list(queryset.values(**groups).annotate(**aggregates).order_by())
+
+
+def _sources(basis, date_from, date_to, columns, case_q) -> tuple[QuerySet, str, QuerySet]:
+    """(events, the event-side date path, closed cases) restricted to the range, filters and scope."""
+    events = ProceduralEvent.objects.filter(
+        _prefixed(case_q), event_type__code__in=EVENT_CODES, **{f"case__{c}": v for c, v in columns.items()}
+    )
+    event_date = "date" if basis == FLOW else "case__closed_on"
+    events = events.filter(**{f"{event_date}__gte": date_from, f"{event_date}__lte": date_to})
+    reviewed = ProceduralEvent.objects.filter(case=OuterRef("pk"), event_type__code="prosecution_review")
+    # 认罪认罚 and 量刑建议 are outcomes of 审查起诉: only cases closed at that stage count.
+    cases = Case.objects.filter(case_q, Exists(reviewed), closed_on__gte=date_from, closed_on__lte=date_to, **columns)
+    return events, event_date, cases
+
+
+def _key(row: dict, periods: tuple[str, ...], key_columns: tuple[str, ...]) -> tuple:
+    key = []
+    for period in periods:
+        value = row[f"k_{period}"]
+        key.append(_period_label(period, value.date() if isinstance(value, datetime.datetime) else value))
+    for column in key_columns:
+        value = row[f"k_{column}"]
+        key.append(None if column == "category" and value == "" else value)
+    return tuple(key)
+
+
+def _collect(basis, date_from, date_to, columns, case_q, periods, key_columns) -> dict[tuple, dict[str, int]]:
+    """Counts per group key from the two aggregate queries."""
+    events, event_date, cases = _sources(basis, date_from, date_to, columns, case_q)
+    event_groups = {f"k_{p}": PERIOD_TRUNC[p](event_date) for p in periods}
+    event_groups.update({f"k_{c}": F(f"case__{c}") for c in key_columns})
+    case_groups = {f"k_{p}": PERIOD_TRUNC[p]("closed_on") for p in periods}
+    case_groups.update({f"k_{c}": F(c) for c in key_columns})
+    counts: dict[tuple, dict[str, int]] = {}
+    for queryset, groups, aggregates in (
+        (events, event_groups, _event_aggregates()),
+        (cases, case_groups, _case_aggregates()),
+    ):
+        for row in _grouped(queryset, groups, aggregates):
+            target = counts.setdefault(_key(row, periods, key_columns), {})
+            for name in aggregates:
+                target[name] = target.get(name, 0) + (row[name] or 0)
+    return counts
+
+
+def indicators_for(
+    *,
+    group_by: list[str] | str | None = None,
+    basis: str = FLOW,
+    date_from: datetime.date | None = None,
+    date_to: datetime.date | None = None,
+    filters: RatioFilters | None = None,
+    scope: Scope = EVERYTHING,
+) -> IndicatorReport:
+    """The §9 indicators per group over an inclusive date range, with the grouping and filters of the ratio."""
+    group_by = parse_group_by(group_by)
+    if basis not in BASES:
+        raise RatioQueryError("basis", f"unknown basis {basis!r}; allowed: {', '.join(BASES)}")
+    today = timezone.localdate()
+    date_from = date_from or datetime.date(today.year, 1, 1)
+    date_to = date_to or today
+    if date_from > date_to:
+        raise RatioQueryError("date_from", f"date_from {date_from} is after date_to {date_to}")
+    columns = _filter_ids(filters or RatioFilters())
+    periods = tuple(p for p in PERIODS if p in group_by)
+    dims = [d for d in DIMENSIONS if d in group_by]
+    key_columns = tuple(KEY_COLUMNS[d][0] for d in dims)
+
+    case_q = scope.case_q()
+    grouped: dict[tuple, dict[str, int]] = {}
+    totals: dict[str, int] = {}
+    if case_q is not None:
+        grouped = _collect(basis, date_from, date_to, columns, case_q, periods, key_columns)
+        # Distinct case counts do not add up across periods: the total is its own query.
+        totals = (
+            grouped.get((), {}) if not group_by else _collect(basis, date_from, date_to, columns, case_q, (), ())[()]
+        )
+
+    rows = [
+        IndicatorRow(keys=dict(zip([*periods, *dims], key, strict=True)), values=_values(counts))
+        for key, counts in grouped.items()
+        if any(counts.values())
+    ]
+    _attach_codes(rows, dims)
+    rows.sort(key=lambda r: tuple((v is None, str(v)) for v in r.keys.values()))  # by code, as the ratio
+    total = IndicatorRow(keys={}, values=_values(totals))
+    return IndicatorReport(rows, total, basis, date_from, date_to, group_by)
+
+
+__all__ = [
+    "BETTER",
+    "COHORT",
+    "COUNTERWEIGHTS",
+    "FLOW",
+    "INDICATORS",
+    "INDICATOR_NAMES",
+    "Indicator",
+    "IndicatorReport",
+    "IndicatorRow",
+    "IndicatorSpec",
+    "indicators_for",
+    "rate",
+]
