@@ -1,0 +1,15 @@
+"""Case list and page, registering cases, logging events, the import upload."""
+
+from django.urls import path
+
+from cases.views import imports, pages
+
+app_name = "cases"
+
+urlpatterns = [
+    path("cases/", pages.case_list, name="list"),
+    path("cases/new/", pages.case_create, name="create"),
+    path("cases/<int:pk>/", pages.case_detail, name="detail"),
+    path("cases/<int:pk>/events/new/", pages.event_create, name="event_create"),
+    path("imports/upload/", imports.import_upload, name="import"),
+]

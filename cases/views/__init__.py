@@ -1,0 +1,1 @@
+"""Pages of the cases app: case list and page, case and event forms, the import upload."""

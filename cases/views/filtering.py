@@ -1,0 +1,141 @@
+"""The case list's filters, read from the query string: the target of every dashboard drill-down.
+
+Attribution filters (`unit`, `within` = a unit and its subtree, `department`, `team` (or `none`),
+`prosecutor`, `line`, `category`) take codes as the API does. The counting filters list exactly the
+cases behind a figure of the ratio (DOMAIN §4):
+
+- `basis=flow` + a date range (`month=YYYY-MM`, or `date_from` / `date_to`): cases received in it;
+  with `event=<code>`: cases with such an event dated in it; with `count=items`: cases received in
+  it or with any extra event dated in it (every case that adds to the items figure);
+- `basis=cohort`: cases closed in the range (that have a base event); with `event=<code>`: those of
+  them that hold such an event, whenever it happened.
+
+A bad value never fails the page: it is reported with its parameter name and ignored.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext as _
+
+from cases.facts import BASES, COHORT, FLOW
+from cases.filters import CaseFilterSet
+from cases.models import Case, EventType, ProceduralEvent
+from teams.access import subtree_ids
+from teams.models import Unit
+from teams.periods import add_months, parse_month
+
+FILTER_PARAMS = (
+    "q",
+    "unit",
+    "within",
+    "department",
+    "team",
+    "prosecutor",
+    "line",
+    "category",
+    "status",
+    "basis",
+    "month",
+    "date_from",
+    "date_to",
+    "event",
+    "count",
+)
+
+
+def _date(params, name: str, errors: list[str]) -> datetime.date | None:
+    raw = params.get(name)
+    if not raw:
+        return None
+    try:
+        return datetime.date.fromisoformat(raw)
+    except ValueError:
+        message = _("参数 %(name)s 的值 “%(value)s” 不是有效日期（格式 YYYY-MM-DD）")
+        errors.append(message % {"name": name, "value": raw})
+        return None
+
+
+def date_range(params, errors: list[str]) -> tuple[datetime.date | None, datetime.date | None]:
+    """`month` (YYYY-MM) or `date_from` / `date_to` (inclusive ISO dates)."""
+    month = params.get("month")
+    if month:
+        try:
+            first = parse_month(month)
+        except ValueError:
+            errors.append(_("参数 month 的值 “%(value)s” 不是有效月份（格式 YYYY-MM）") % {"value": month})
+        else:
+            return first, add_months(first, 1) - datetime.timedelta(days=1)
+    return _date(params, "date_from", errors), _date(params, "date_to", errors)
+
+
+def filter_cases(queryset: QuerySet[Case], params, request=None) -> tuple[QuerySet[Case], list[str]]:
+    """Narrow `queryset` by the filters in `params`; (queryset, messages for ignored bad values).
+
+    The attribution filters are the shared `cases.filters.CaseFilterSet` (the API's); `within`,
+    `status`, `team=none` and the counting filters are the list's own.
+    """
+    errors: list[str] = []
+    data = params.copy()
+    if data.get("team") == "none":
+        data.pop("team")
+        data["no_team"] = "true"
+    status = params.get("status", "")
+    data.pop("status", None)
+    if status in ("open", "closed"):
+        data["is_open"] = "true" if status == "open" else "false"
+    filterset = CaseFilterSet(data, queryset=queryset, request=request)
+    for name, problems in filterset.errors.items():
+        errors.extend(f"{name}：{problem}" for problem in problems)
+    queryset = filterset.qs  # fields that failed validation are left out, never the whole list
+    within = params.get("within")
+    if within:
+        found = list(Unit.objects.filter(Q(code=within) | Q(name=within)).values_list("pk", flat=True)[:2])
+        if len(found) == 1:
+            queryset = queryset.filter(unit_id__in=subtree_ids(found))
+        else:
+            errors.append(_("参数 %(name)s：找不到 “%(value)s”") % {"name": "within", "value": within})
+    return _counting_filters(queryset, params, errors), errors
+
+
+def _counting_filters(queryset: QuerySet[Case], params, errors: list[str]) -> QuerySet[Case]:
+    basis = params.get("basis") or None
+    if basis and basis not in BASES:
+        errors.append(_("参数 basis 只能是 flow 或 cohort"))
+        basis = None
+    date_from, date_to = date_range(params, errors)
+    event = params.get("event")
+    if event and not EventType.objects.filter(code=event).exists():
+        errors.append(_("参数 event：未知的诉讼环节编码 “%(value)s”") % {"value": event})
+        event = None
+
+    def dated(prefix: str) -> Q:
+        q = Q()
+        if date_from:
+            q &= Q(**{f"{prefix}__gte": date_from})
+        if date_to:
+            q &= Q(**{f"{prefix}__lte": date_to})
+        return q
+
+    events = ProceduralEvent.objects.filter(case_id=OuterRef("pk"))
+    if basis == FLOW:
+        if event:
+            matching = events.filter(dated("date"), event_type__code=event)
+            return queryset.filter(Exists(matching), received_on__isnull=False)
+        received = Q(received_on__isnull=False) & dated("received_on")
+        if params.get("count") == "items":
+            extras = events.filter(dated("date"), event_type__kind=EventType.Kind.EXTRA)
+            return queryset.filter(received_on__isnull=False).filter(received | Q(Exists(extras)))
+        return queryset.filter(received)
+    if basis == COHORT:
+        queryset = queryset.filter(dated("closed_on"), received_on__isnull=False, closed_on__isnull=False)
+        if event:
+            queryset = queryset.filter(Exists(events.filter(event_type__code=event)))
+        return queryset
+    # No basis: dates bound the received date, an event code any case holding one.
+    queryset = queryset.filter(dated("received_on"))
+    if event:
+        queryset = queryset.filter(Exists(events.filter(event_type__code=event)))
+    return queryset

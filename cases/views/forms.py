@@ -1,0 +1,112 @@
+"""Forms of the work pages: register a case, log a procedural event, upload an import file."""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from cases.models import Case, EventType, RuleSet
+from cases.services import today
+from teams.models import Department, Prosecutor, Team
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class CaseForm(forms.ModelForm):
+    """A new case: its number, attribution and outcome fields (received date and items are derived)."""
+
+    class Meta:
+        model = Case
+        fields = [
+            "case_no",
+            "title",
+            "line",
+            "category",
+            "department",
+            "prosecutor",
+            "team",
+            "persons",
+            "closed_on",
+            "plea_leniency",
+            "sentencing_recommendation",
+            "judgment_accepted",
+        ]
+        widgets = {"closed_on": DateInput()}
+
+    def __init__(self, *args, unit_ids=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only where the user may write (None: everywhere).
+        departments = Department.objects.select_related("unit")
+        prosecutors = Prosecutor.objects.all()
+        teams = Team.objects.all()
+        if unit_ids is not None:
+            departments = departments.filter(unit_id__in=unit_ids)
+            prosecutors = prosecutors.filter(unit_id__in=unit_ids)
+            teams = teams.filter(unit_id__in=unit_ids)
+        self.fields["department"].queryset = departments
+        self.fields["department"].label_from_instance = lambda d: f"{d.unit.name} · {d.name}"
+        self.fields["prosecutor"].queryset = prosecutors
+        self.fields["team"].queryset = teams
+
+    def clean(self):
+        data = super().clean()
+        department, prosecutor = data.get("department"), data.get("prosecutor")
+        if department and prosecutor and prosecutor.unit_id != department.unit_id:
+            self.add_error("prosecutor", _("承办检察官不属于所选部门的单位"))
+        return data
+
+    def save(self, commit=True):
+        case = super().save(commit=False)
+        case.unit_id = case.department.unit_id
+        return case
+
+
+def event_type_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+    """Catalogue codes of the rule set in force, grouped by kind, labelled in the active language."""
+    rule_set = RuleSet.objects.in_force_on(today()) or RuleSet.objects.order_by("-effective_from").first()
+    english = (get_language() or "").startswith("en")
+    groups: dict[str, list] = {k: [] for k in EventType.Kind.values}
+    for et in EventType.objects.filter(rule_set=rule_set).order_by("position", "code"):
+        groups[et.kind].append((et.code, f"{(et.label_en or et.label_zh) if english else et.label_zh}（{et.code}）"))
+    return [(str(EventType.Kind(kind).label), choices) for kind, choices in groups.items() if choices]
+
+
+class EventForm(forms.Form):
+    """One procedural step of a case; it goes through `cases.services.log_event` (rules checked there)."""
+
+    event = forms.ChoiceField(label=_("诉讼环节"))
+    date = forms.DateField(label=_("日期"), widget=DateInput())
+    persons = forms.IntegerField(label=_("涉及人数"), min_value=1, initial=1)
+    prosecutor = forms.ModelChoiceField(
+        label=_("经办检察官"), queryset=Prosecutor.objects.none(), required=False, empty_label=_("（承办检察官）")
+    )
+    note = forms.CharField(label=_("备注"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, case: Case, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["event"].choices = [("", "—"), *event_type_choices()]
+        self.fields["prosecutor"].queryset = Prosecutor.objects.filter(unit_id=case.unit_id)
+
+
+class ImportForm(forms.Form):
+    """A CSV or XLSX file, its kind (or every sheet of an XLSX), and whether only to check it."""
+
+    KINDS = [("", _("自动（XLSX 按工作表导入全部）")), ("staff", _("人员")), ("teams", _("团队"))]
+    KINDS += [("cases", _("案件")), ("events", _("诉讼环节"))]
+
+    file = forms.FileField(label=_("文件（.csv 或 .xlsx）"))
+    kind = forms.ChoiceField(label=_("数据类型"), choices=KINDS, required=False)
+    dry_run = forms.BooleanField(label=_("仅校验，不写入"), required=False)
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        name = upload.name.lower()
+        if not name.endswith((".csv", ".xlsx")):
+            raise forms.ValidationError(_("只接受 .csv 或 .xlsx 文件"))
+        if upload.size > settings.IMPORT_MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(_("文件过大"))
+        return upload

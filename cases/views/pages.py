@@ -1,0 +1,167 @@
+"""Work pages: the case list (with the drill-down filters), the case page, registering cases and logging events."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import IntegrityError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from cases import deadlines, services
+from cases.models import Case, EventType, ProceduralEvent
+from cases.views.filtering import FILTER_PARAMS, filter_cases
+from cases.views.forms import CaseForm, EventForm
+from teams.access import can_write, can_write_case, visible_cases, visible_teams, writable_unit_ids
+from teams.tables import EXPORT_FORMATS, Column, Table, cell, export_response
+
+PAGE_SIZE = 50
+EXPORT_LIMIT = 50_000
+
+
+def _case_table(cases) -> Table:
+    table = Table(
+        "cases",
+        _("案件"),
+        [Column(_("统一受案号")), Column(_("案件名称")), Column(_("承办检察官")), Column(_("办案团队"))],
+    )
+    table.columns += [Column(_("受理日期")), Column(_("审结日期")), Column(_("件数"), True)]
+    open_text = _("在办")
+    for case in cases:
+        table.rows.append(
+            [
+                cell(case.case_no, reverse("cases:detail", args=[case.pk])),
+                cell(case.title),
+                cell(case.prosecutor.name),
+                cell(case.team.name if case.team else None),
+                cell(case.received_on.isoformat() if case.received_on else None),
+                cell(case.closed_on.isoformat(), text=None) if case.closed_on else cell(None, text=open_text),
+                cell(case.items),
+            ]
+        )
+    return table
+
+
+@login_required
+def case_list(request: HttpRequest) -> HttpResponse:
+    """Cases the user may see, filtered by the query string; paginated, and exported whole."""
+    cases, errors = filter_cases(visible_cases(request.user), request.GET, request)
+    cases = cases.select_related("prosecutor", "team").order_by("-received_on", "case_no")
+    fmt = request.GET.get("format")
+    if request.GET.get("export") == "cases" and fmt in EXPORT_FORMATS:
+        return export_response(_case_table(cases[:EXPORT_LIMIT]), fmt, "cases")
+    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    active = {k: request.GET[k] for k in FILTER_PARAMS if request.GET.get(k)}
+    context = {
+        "page": page,
+        "table": _case_table(page.object_list),
+        "errors": errors,
+        "active": active,
+        "query": urlencode(active),
+        "teams": visible_teams(request.user).order_by("team_code").values_list("team_code", "name"),
+        "event_types": EventType.objects.filter(kind=EventType.Kind.EXTRA)
+        .order_by("code")
+        .values_list("code", "label_zh")
+        .distinct(),
+        "lines": Case.Line.choices,
+        "categories": Case.Category.choices,
+        "can_write": can_write(request.user),
+    }
+    return render(request, "cases/case_list.html", context)
+
+
+def _visible_case(request: HttpRequest, pk: int) -> Case:
+    queryset = visible_cases(request.user, Case.objects.select_related("unit", "department", "prosecutor", "team"))
+    return get_object_or_404(queryset, pk=pk)
+
+
+def _detail_context(request: HttpRequest, case: Case, form: EventForm | None, violations=()) -> dict:
+    events = ProceduralEvent.objects.filter(case=case).select_related("event_type", "prosecutor").order_by("date", "id")
+    history = list(case.history.select_related("history_user").order_by("-history_date")[:50])
+    event_history = list(
+        ProceduralEvent.history.filter(case_id=case.pk)
+        .select_related("history_user", "event_type")
+        .order_by("-history_date")[:50]
+    )
+    reviews = list(case.reviews.select_related("reviewer").order_by("-reviewed_on")) if hasattr(case, "reviews") else []
+    return {
+        "case": case,
+        "events": events,
+        "deadlines": deadlines.current_deadlines(case),
+        "history": history,
+        "event_history": event_history,
+        "reviews": reviews,
+        "form": form,
+        "violations": violations,
+        "may_write": can_write_case(request.user, case),
+    }
+
+
+@login_required
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A case: its fields, event timeline, items, deadlines, reviews and change history."""
+    case = _visible_case(request, pk)
+    form = EventForm(case=case) if can_write_case(request.user, case) else None
+    return render(request, "cases/case_detail.html", _detail_context(request, case, form))
+
+
+@login_required
+def event_create(request: HttpRequest, pk: int) -> HttpResponse:
+    """Log an event through `cases.services.log_event`; a refused rule is shown inline, nothing saved."""
+    case = _visible_case(request, pk)
+    if not can_write_case(request.user, case):
+        raise Http404
+    if request.method != "POST":
+        return redirect("cases:detail", pk=case.pk)
+    form = EventForm(request.POST, case=case)
+    violations = []
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.log_event(
+                case,
+                data["event"],
+                data["date"],
+                persons=data["persons"],
+                prosecutor=data["prosecutor"],
+                note=data["note"],
+            )
+        except services.SequenceRuleError as exc:
+            violations = exc.violations
+        except ValidationError as exc:
+            for messages_ in exc.message_dict.values() if hasattr(exc, "error_dict") else [exc.messages]:
+                for message in messages_:
+                    form.add_error(None, message)
+        except IntegrityError:
+            form.add_error(None, _("该案件已有同一日期的同一环节记录"))
+        else:
+            messages.success(request, _("已记录诉讼环节"))
+            return redirect("cases:detail", pk=case.pk)
+    case.refresh_from_db()
+    return render(request, "cases/case_detail.html", _detail_context(request, case, form, violations), status=400)
+
+
+@login_required
+def case_create(request: HttpRequest) -> HttpResponse:
+    """Register a case (case-management staff); its events are logged on the case page."""
+    if not can_write(request.user):
+        raise Http404
+    unit_ids = writable_unit_ids(request.user)
+    form = CaseForm(request.POST or None, unit_ids=unit_ids)
+    if request.method == "POST" and form.is_valid():
+        case = form.save(commit=False)
+        try:
+            services.save_case(case)
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(request, _("已登记案件 %(no)s") % {"no": case.case_no})
+            return redirect("cases:detail", pk=case.pk)
+    return render(request, "cases/case_form.html", {"form": form}, status=400 if form.errors else 200)

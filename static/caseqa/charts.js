@@ -1,0 +1,42 @@
+/* Dashboard charts (ECharts, vendored). Each chart reads its data from a json_script element;
+   clicking a point opens the cases behind it; the toolbox saves the chart as an image. */
+(function () {
+  "use strict";
+  var english = document.documentElement.lang === "en";
+  window.caseqaCharts = {};
+
+  function render(el) {
+    var source = document.getElementById(el.getAttribute("data-chart"));
+    if (!source || !window.echarts) { return; }
+    var data = JSON.parse(source.textContent);
+    var chart = window.echarts.init(el, null, { locale: english ? "EN" : "ZH", renderer: "canvas" });
+    var stacked = data.type === "stacked";
+    var series = data.series.map(function (s) {
+      var item = { name: s.name, type: stacked ? "bar" : "line", data: s.data, connectNulls: false };
+      if (stacked) { item.stack = "extras"; item.emphasis = { focus: "series" }; }
+      else { item.symbolSize = 8; }
+      if (s.dashed) { item.lineStyle = { type: "dashed" }; item.symbol = "none"; }
+      return item;
+    });
+    chart.setOption({
+      title: { text: data.title, left: 0, textStyle: { fontSize: 14 } },
+      tooltip: { trigger: "axis" },
+      legend: { top: 24, type: "scroll" },
+      grid: { left: 48, right: 24, top: 64, bottom: 32 },
+      toolbox: { feature: { saveAsImage: { name: data.title, title: english ? "Save as image" : "保存为图片" } } },
+      xAxis: { type: "category", data: data.months },
+      yAxis: { type: "value", scale: !stacked, name: stacked ? (english ? "items" : "件数") : (english ? "ratio" : "案件比") },
+      series: series,
+      aria: { enabled: true }
+    });
+    chart.on("click", function (params) {
+      var s = data.series[params.seriesIndex];
+      var link = s && s.links && s.links[params.dataIndex];
+      if (link) { window.location.href = link; }
+    });
+    window.addEventListener("resize", function () { chart.resize(); });
+    window.caseqaCharts[el.id] = { chart: chart, data: data };
+  }
+
+  document.querySelectorAll("[data-chart]").forEach(render);
+})();

@@ -1,0 +1,338 @@
+"""Dashboard data: what the team, prosecutor, department and unit pages show, assembled from the engines.
+
+Every figure comes from `cases.ratio.ratio_for` (and the indicator, review and deadline modules) within
+the viewer's scope, so a page shows the very numbers the API answers for the same range. Each
+figure carries the case-list link that lists the cases behind it (drill-down), and each table is a
+`teams.tables.Table`, so it exports as CSV / XLSX. The number of queries is fixed per page: a few
+engine calls, whatever the number of months, members or cases.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from cases.facts import BASES, FLOW
+from cases.models import EventType
+from cases.ratio import RatioFilters, RatioReport, RatioRow, Scope, ratio_for
+from teams.periods import Period
+from teams.ratio_change import RatioChange, change_by_event, change_by_group
+from teams.tables import Column, Table, cell
+
+# Which breakdowns each dashboard shows beside its monthly totals.
+GROUPS = {
+    "team": ["prosecutor"],
+    "department": ["prosecutor"],
+    "prosecutor": [],
+    "unit": ["unit", "department", "team"],
+}
+
+
+def basis_label(basis: str) -> str:
+    return _("流量口径") if basis == FLOW else _("审结口径")
+
+
+def event_labels() -> dict[str, str]:
+    """Extra event codes → label in the active language, in catalogue order (one query)."""
+    english = (get_language() or "").startswith("en")
+    labels: dict[str, str] = {}
+    rows = (
+        EventType.objects.filter(kind=EventType.Kind.EXTRA)
+        .order_by("rule_set__effective_from", "position", "code")
+        .values_list("code", "label_zh", "label_en")
+    )
+    for code, zh, en in rows:
+        labels[code] = (en or zh) if english else zh
+    return labels
+
+
+def case_list_url(**params: object) -> str:
+    """The case list filtered to `params` (None values dropped): the target of every drill-down."""
+    clean = {k: v for k, v in params.items() if v not in (None, "")}
+    return f"{reverse('cases:list')}?{urlencode(clean)}"
+
+
+@dataclass
+class Subject:
+    """What a dashboard is about: its kind, code and name, engine filters, scope and drill-down filters."""
+
+    kind: str
+    code: str
+    name: str
+    filters: RatioFilters
+    scope: Scope
+    drill: dict[str, str]
+    team_id: int | None = None
+    child_units: dict[str, str] = field(default_factory=dict)  # unit code → code of the child subtree it is in
+    child_names: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Dashboard:
+    """Everything a dashboard page renders."""
+
+    subject: Subject
+    period: Period
+    totals: dict[str, RatioRow]
+    trend_chart: dict
+    extras_chart: dict
+    tables: dict[str, Table]
+    change_months: tuple[str, str] | None = None
+    change_by_event: RatioChange | None = None
+    change_by_group: RatioChange | None = None
+    targets: dict[int, float] = field(default_factory=dict)
+    cards: list[dict] = field(default_factory=list)
+    sections: dict[str, object] = field(default_factory=dict)
+
+
+def _by_month(report: RatioReport) -> dict[str, RatioRow]:
+    return {row.keys["month"]: row for row in report.rows}
+
+
+def _sum_rows(rows: list[RatioRow], key: str | None) -> dict[object, RatioRow]:
+    """Rows added up by one key (None: everything into one row)."""
+    out: dict[object, RatioRow] = {}
+    for row in rows:
+        k = row.keys.get(key) if key else None
+        acc = out.get(k)
+        if acc is None:
+            acc = out[k] = RatioRow(keys={key: k} if key else {}, labels={key: row.labels.get(key)} if key else {})
+        acc.cases += row.cases
+        acc.items += row.items
+        for code, n in row.extras.items():
+            acc.extras[code] = acc.extras.get(code, 0) + n
+    return out
+
+
+def _ratio_cells(row: RatioRow | None, link: dict) -> list:
+    """Cases, items and ratio of a row, the counts linking to their cases."""
+    if row is None:
+        row = RatioRow(keys={})
+    return [
+        cell(row.cases, case_list_url(**link)),
+        cell(row.items, case_list_url(**link, count="items")),
+        cell(row.ratio and round(row.ratio, 4), text=row.ratio_display or "—"),
+    ]
+
+
+def build(subject: Subject, period: Period, targets: dict[int, float] | None = None) -> Dashboard:
+    """Assemble a dashboard for `subject` over `period` (a fixed number of queries)."""
+    labels = event_labels()
+    common = {"date_from": period.date_from, "date_to": period.date_to, "filters": subject.filters}
+    reports = {b: ratio_for(group_by="month", basis=b, scope=subject.scope, **common) for b in BASES}
+    months = {b: _by_month(reports[b]) for b in BASES}
+    dims = GROUPS[subject.kind]
+    grouped = (
+        ratio_for(group_by=["month", *dims], basis=period.basis, scope=subject.scope, **common).rows if dims else []
+    )
+    dash = Dashboard(
+        subject=subject,
+        period=period,
+        totals={b: reports[b].total for b in BASES},
+        trend_chart={},
+        extras_chart={},
+        tables={},
+        targets=targets or {},
+    )
+    for basis in BASES:
+        link = _range_link(subject, period, basis)
+        dash.cards.append(
+            {
+                "basis": basis,
+                "label": basis_label(basis),
+                "total": reports[basis].total,
+                "cases_url": case_list_url(**link),
+                "items_url": case_list_url(**link, count="items"),
+                "target": dash.targets.get(period.last.year),
+            }
+        )
+    dash.trend_chart = _trend_chart(subject, period, months, dash.targets)
+    dash.extras_chart = _extras_chart(subject, period, months[period.basis], labels)
+    dash.tables["trend"] = _trend_table(subject, period, months, reports, dash.targets)
+    dash.tables["extras"] = _extras_table(subject, period, months[period.basis], reports[period.basis], labels)
+    _changes(dash, months[period.basis], grouped, labels)
+    if subject.kind in ("team", "department"):
+        dash.tables["members"] = _group_table(
+            "members", _("成员对比"), _("检察官"), subject, period, grouped, "prosecutor", "prosecutor"
+        )
+    if subject.kind == "unit":
+        dash.tables["units"] = _unit_table(subject, period, grouped)
+        dash.tables["departments"] = _group_table(
+            "departments", _("部门对比"), _("部门"), subject, period, grouped, "department", "department"
+        )
+        dash.tables["teams"] = _group_table("teams", _("团队对比"), _("团队"), subject, period, grouped, "team", "team")
+    return dash
+
+
+def _month_link(subject: Subject, basis: str, month: str) -> dict:
+    return {**subject.drill, "basis": basis, "month": month}
+
+
+def _range_link(subject: Subject, period: Period, basis: str, **extra: object) -> dict:
+    return {**subject.drill, "basis": basis, "date_from": period.date_from, "date_to": period.date_to, **extra}
+
+
+def _trend_chart(subject: Subject, period: Period, months: dict, targets: dict[int, float]) -> dict:
+    series = []
+    for basis in BASES:
+        rows = [months[basis].get(m) for m in period.months]
+        series.append(
+            {
+                "name": basis_label(basis),
+                "key": basis,
+                "data": [round(r.ratio, 4) if r and r.ratio is not None else None for r in rows],
+                "links": [case_list_url(**_month_link(subject, basis, m)) for m in period.months],
+            }
+        )
+    if targets:
+        series.append(
+            {
+                "name": _("年度目标"),
+                "key": "target",
+                "data": [targets.get(int(m[:4])) for m in period.months],
+                "links": [],
+                "dashed": True,
+            }
+        )
+    return {"type": "line", "title": _("案件比月度走势"), "months": period.months, "series": series}
+
+
+def _extras_chart(subject: Subject, period: Period, months: dict, labels: dict[str, str]) -> dict:
+    codes = [c for c in labels if any(c in r.extras for r in months.values())]
+    series = [
+        {
+            "name": labels[code],
+            "key": code,
+            "data": [months[m].extras.get(code, 0) if m in months else 0 for m in period.months],
+            "links": [case_list_url(**_month_link(subject, period.basis, m), event=code) for m in period.months],
+        }
+        for code in codes
+    ]
+    title = _("各类增加件数的环节（%(basis)s）") % {"basis": basis_label(period.basis)}
+    return {"type": "stacked", "title": title, "months": period.months, "series": series}
+
+
+def _trend_table(subject, period, months, reports, targets) -> Table:
+    columns = [Column(_("月份"))]
+    for basis in BASES:
+        name = basis_label(basis)
+        columns += [Column(f"{name} {_('案件数')}", True), Column(f"{name} {_('件数')}", True)]
+        columns += [Column(f"{name} {_('案件比')}", True)]
+    if targets:
+        columns.append(Column(_("年度目标"), True))
+    table = Table("trend", _("案件比月度明细"), columns)
+    for m in period.months:
+        row = [cell(m)]
+        for basis in BASES:
+            row += _ratio_cells(months[basis].get(m), _month_link(subject, basis, m))
+        if targets:
+            target = targets.get(int(m[:4]))
+            row.append(cell(target, text=f"1:{target:.2f}" if target else "—"))
+        table.rows.append(row)
+    footer = [cell(_("合计"))]
+    for basis in BASES:
+        footer += _ratio_cells(reports[basis].total, _range_link(subject, period, basis))
+    if targets:
+        footer.append(cell(None))
+    table.footer = footer
+    return table
+
+
+def _extras_table(subject, period, months, report, labels) -> Table:
+    codes = [c for c in labels if c in report.total.extras]
+    title = _("增加件数的环节（%(basis)s）") % {"basis": basis_label(period.basis)}
+    table = Table("extras", title, [Column(_("月份"))] + [Column(labels[c], True) for c in codes])
+    table.columns.append(Column(_("合计"), True))
+    for m in period.months:
+        row = months.get(m)
+        extras = row.extras if row else {}
+        link = _month_link(subject, period.basis, m)
+        table.rows.append(
+            [cell(m)]
+            + [cell(extras.get(c, 0), case_list_url(**link, event=c)) for c in codes]
+            + [cell(sum(extras.values()))]
+        )
+    link = _range_link(subject, period, period.basis)
+    table.footer = (
+        [cell(_("合计"))]
+        + [cell(report.total.extras.get(c, 0), case_list_url(**link, event=c)) for c in codes]
+        + [cell(sum(report.total.extras.values()))]
+    )
+    return table
+
+
+def _changes(dash: Dashboard, months: dict, grouped: list[RatioRow], labels: dict[str, str]) -> None:
+    """Month-over-month: the last two months of the range, by event type and by the first breakdown."""
+    period = dash.period
+    if len(period.months) < 2:
+        return
+    previous, current = period.months[-2], period.months[-1]
+    dash.change_months = (previous, current)
+    empty = RatioRow(keys={})
+    prev_row, cur_row = months.get(previous, empty), months.get(current, empty)
+    dash.change_by_event = change_by_event(prev_row, cur_row, labels, _("案件数变化"))
+    table = Table(
+        "change",
+        _("%(prev)s → %(cur)s 案件比变化的来源") % {"prev": previous, "cur": current},
+        [Column(_("来源")), Column(_("对案件比的影响"), True)],
+    )
+    for driver in dash.change_by_event.drivers:
+        table.rows.append([cell(_("环节") + "：" + driver.label), cell(round(driver.amount, 4), text=driver.display)])
+    dims = GROUPS[dash.subject.kind]
+    if dims:
+        key = "department" if dash.subject.kind == "unit" else dims[0]
+        rows_prev = [r for r in grouped if r.keys["month"] == previous]
+        rows_cur = [r for r in grouped if r.keys["month"] == current]
+        dash.change_by_group = change_by_group(prev_row, cur_row, rows_prev, rows_cur, key, _("（无）"))
+        for driver in dash.change_by_group.drivers:
+            who = _("成员") if key == "prosecutor" else _("部门")
+            table.rows.append([cell(f"{who}：{driver.label}"), cell(round(driver.amount, 4), text=driver.display)])
+    table.footer = [cell(_("合计变化")), cell(dash.change_by_event.delta, text=dash.change_by_event.delta_display)]
+    dash.tables["change"] = table
+
+
+def _group_table(name, title, heading, subject, period, grouped, key, drill_key) -> Table:
+    sums = _sum_rows(grouped, key)
+    table = Table(
+        name,
+        f"{title}（{basis_label(period.basis)}）",
+        [Column(heading), Column(_("案件数"), True), Column(_("件数"), True), Column(_("案件比"), True)],
+    )
+    table.columns.append(Column(_("指数"), True))
+    ordered = sorted(sums.values(), key=lambda r: (-r.cases, str(r.keys.get(key))))
+    for row in ordered:
+        code = row.keys.get(key)
+        label = row.labels.get(key) or (code if code else _("（未分配）"))
+        link = _range_link(subject, period, period.basis, **{drill_key: code or "none"})
+        table.rows.append([cell(label, text=f"{label}（{code}）" if code else label), *_ratio_cells(row, link)])
+        table.rows[-1].append(cell(row.index))
+    return table
+
+
+def _unit_table(subject: Subject, period: Period, grouped: list[RatioRow]) -> Table:
+    """The unit's own cases and each sub-unit's subtree side by side."""
+    by_child: dict[str, RatioRow] = defaultdict(lambda: RatioRow(keys={}))
+    for row in grouped:
+        child = subject.child_units.get(row.keys.get("unit"), subject.code)
+        acc = by_child[child]
+        acc.cases += row.cases
+        acc.items += row.items
+    table = Table(
+        "units",
+        f"{_('本院及下级院对比')}（{basis_label(period.basis)}）",
+        [Column(_("单位")), Column(_("案件数"), True), Column(_("件数"), True), Column(_("案件比"), True)],
+    )
+    for code in [subject.code, *sorted(set(subject.child_units.values()) - {subject.code})]:
+        row = by_child.get(code, RatioRow(keys={}))
+        name = subject.name if code == subject.code else subject.child_names.get(code, code)
+        drill = {k: v for k, v in subject.drill.items() if k != "within"}
+        link = {**drill, "basis": period.basis, "date_from": period.date_from, "date_to": period.date_to}
+        link.update({"unit": code} if code == subject.code else {"within": code})
+        label = f"{name}（{_('本院')}）" if code == subject.code else name
+        table.rows.append([cell(label), *_ratio_cells(row, link)])
+    return table

@@ -1,0 +1,15 @@
+"""Dashboards and the work queue."""
+
+from django.urls import path
+
+from teams import views
+
+app_name = "teams"
+
+urlpatterns = [
+    path("work/", views.work_queue, name="work"),
+    path("teams/<str:team_code>/", views.team_dashboard, name="team"),
+    path("prosecutors/<str:staff_code>/", views.prosecutor_dashboard, name="prosecutor"),
+    path("departments/<str:code>/", views.department_dashboard, name="department"),
+    path("units/<str:code>/", views.unit_dashboard, name="unit"),
+]

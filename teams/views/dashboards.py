@@ -1,0 +1,137 @@
+"""Dashboard pages: team (the team lead's main view), prosecutor, department and unit.
+
+Each view resolves its subject, refuses (404) what the viewer's access does not cover, and hands the
+rest to `teams.dashboards.build`; `?export=<table>&format=csv|xlsx` downloads any table shown.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cases.ratio import RatioFilters, Scope
+from teams import dashboards, sections
+from teams.access import access_for, subtree_ids
+from teams.models import Department, Prosecutor, Team, Unit
+from teams.periods import parse_period
+from teams.tables import EXPORT_FORMATS, export_response
+
+
+def _render(request: HttpRequest, subject: dashboards.Subject, case_q: Q, heading: str, links=()) -> HttpResponse:
+    today = timezone.localdate()
+    period, errors = parse_period(request.GET, today)
+    targets = sections.team_targets(subject.team_id) if subject.team_id else {}
+    dash = dashboards.build(subject, period, targets)
+    sections.add_sections(dash, request.user, case_q, today)
+    export = request.GET.get("export")
+    if export:
+        table = dash.tables.get(export)
+        if table is None or request.GET.get("format", "csv") not in EXPORT_FORMATS:
+            raise Http404(_("没有这张表"))
+        filename = f"{subject.kind}-{subject.code}-{export}-{period.months[0]}_{period.months[-1]}"
+        return export_response(table, request.GET.get("format", "csv"), filename)
+    context = {
+        "dash": dash,
+        "heading": heading,
+        "period": period,
+        "errors": errors,
+        "query": urlencode(period.query()),
+        "other_basis_query": urlencode(period.query(basis="cohort" if period.basis == "flow" else "flow")),
+        "links": links,
+    }
+    return render(request, "teams/dashboard.html", context)
+
+
+@login_required
+def team_dashboard(request: HttpRequest, team_code: str) -> HttpResponse:
+    """The team lead's view of a team (readable by its leads and by readers of its unit)."""
+    access = access_for(request.user)
+    team = get_object_or_404(Team.objects.select_related("unit"), team_code=team_code)
+    if not (access.everything or team.unit_id in access.read_unit_ids or team.pk in access.led_team_ids):
+        raise Http404
+    subject = dashboards.Subject(
+        "team", team.team_code, team.name, RatioFilters(team=team.team_code), access.scope, {"team": team.team_code}
+    )
+    subject.team_id = team.pk
+    links = [(_("单位看板"), "teams:unit", team.unit.code)] if team.unit_id in access.read_unit_ids else []
+    return _render(request, subject, Q(team_id=team.pk), _("团队看板：%(name)s") % {"name": team.name}, links)
+
+
+@login_required
+def prosecutor_dashboard(request: HttpRequest, staff_code: str) -> HttpResponse:
+    """A prosecutor's own figures (readable by them, their team leads and readers of their unit)."""
+    access = access_for(request.user)
+    person = get_object_or_404(Prosecutor.objects.select_related("unit", "department"), staff_code=staff_code)
+    allowed = access.everything or person.unit_id in access.read_unit_ids or person.pk == access.prosecutor_id
+    if not allowed and access.led_team_ids:
+        allowed = person.memberships.filter(team_id__in=access.led_team_ids).exists()
+    if not allowed:
+        raise Http404
+    subject = dashboards.Subject(
+        "prosecutor",
+        person.staff_code,
+        person.name,
+        RatioFilters(prosecutor=person.staff_code),
+        access.scope,
+        {"prosecutor": person.staff_code},
+    )
+    links = []
+    if person.unit_id in access.read_unit_ids or access.everything:
+        links.append((_("部门看板"), "teams:department", person.department.code))
+    heading = _("检察官看板：%(name)s") % {"name": person.name}
+    return _render(request, subject, Q(prosecutor_id=person.pk), heading, links)
+
+
+@login_required
+def department_dashboard(request: HttpRequest, code: str) -> HttpResponse:
+    """A department's figures and its prosecutors side by side (readers of its unit)."""
+    access = access_for(request.user)
+    department = get_object_or_404(Department.objects.select_related("unit"), code=code)
+    if not (access.everything or department.unit_id in access.read_unit_ids):
+        raise Http404
+    subject = dashboards.Subject(
+        "department",
+        department.code,
+        department.name,
+        RatioFilters(department=department.code),
+        access.scope,
+        {"department": department.code},
+    )
+    links = [(_("单位看板"), "teams:unit", department.unit.code)]
+    heading = _("部门看板：%(unit)s %(name)s") % {"unit": department.unit.name, "name": department.name}
+    return _render(request, subject, Q(department_id=department.pk), heading, links)
+
+
+@login_required
+def unit_dashboard(request: HttpRequest, code: str) -> HttpResponse:
+    """A unit with every unit below it; its own cases, sub-units, departments and teams compared."""
+    access = access_for(request.user)
+    unit = get_object_or_404(Unit, code=code)
+    if not (access.everything or unit.pk in access.read_unit_ids):
+        raise Http404
+    tree = subtree_ids([unit.pk])
+    units = {u["pk"]: u for u in Unit.objects.filter(pk__in=tree).values("pk", "code", "name", "parent_id")}
+    child_units, child_names = {}, {}
+    for u in units.values():
+        # Walk up to the direct child of `unit` whose subtree holds u (the tree is shallow).
+        node = u
+        while node["parent_id"] not in (unit.pk, None) and node["parent_id"] in units:
+            node = units[node["parent_id"]]
+        child_units[u["code"]] = unit.code if u["pk"] == unit.pk else node["code"]
+        child_names[node["code"]] = node["name"]
+    visible = tree if access.everything else tree & access.read_unit_ids
+    subject = dashboards.Subject(
+        "unit", unit.code, unit.name, RatioFilters(), Scope(unit_ids=frozenset(visible)), {"within": unit.code}
+    )
+    subject.child_units, subject.child_names = child_units, child_names
+    parent_links = []
+    if unit.parent_id and (access.everything or unit.parent_id in access.read_unit_ids):
+        parent_links.append((_("上级单位看板"), "teams:unit", Unit.objects.get(pk=unit.parent_id).code))
+    heading = _("单位看板：%(name)s") % {"name": unit.name}
+    return _render(request, subject, Q(unit_id__in=visible), heading, parent_links)

@@ -1,0 +1,68 @@
+"""Home: each user lands on the page that fits their role; the case-management work queue."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+
+from teams import sections
+from teams.access import access_for, can_write
+from teams.models import Prosecutor, StaffRole, Team, Unit
+
+
+def landing_url(user) -> str:
+    """Where `user` starts: leadership → unit, case management → work queue, team lead → team,
+    prosecutor → own dashboard, reviewer → reviews; anyone else → the case list."""
+    access = access_for(user)
+    roles = access.roles
+    if access.everything or StaffRole.Kind.LEADERSHIP in roles:
+        kinds = [StaffRole.Kind.LEADERSHIP]
+        unit = (
+            Unit.objects.filter(staff_roles__user=user, staff_roles__kind__in=kinds).order_by("code").first()
+            if not access.everything
+            else Unit.objects.filter(parent__isnull=True).order_by("code").first()
+        )
+        if unit:
+            return reverse("teams:unit", args=[unit.code])
+    if StaffRole.Kind.CASE_MANAGEMENT in roles:
+        return reverse("teams:work")
+    if access.led_team_ids:
+        team = Team.objects.filter(pk__in=access.led_team_ids).order_by("team_code").first()
+        return reverse("teams:team", args=[team.team_code])
+    if access.prosecutor_id:
+        code = Prosecutor.objects.filter(pk=access.prosecutor_id).values_list("staff_code", flat=True).first()
+        return reverse("teams:prosecutor", args=[code])
+    if roles & {StaffRole.Kind.REVIEWER, StaffRole.Kind.REVIEW_LEAD, "reviewer"}:
+        try:
+            return reverse("cases:reviews")
+        except Exception:
+            pass
+    return reverse("cases:list")
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    return redirect(landing_url(request.user))
+
+
+@login_required
+def work_queue(request: HttpRequest) -> HttpResponse:
+    """Case-management staff: open cases at risk, recent imports and quick links."""
+    today = timezone.localdate()
+    table = sections.at_risk_table(request.user, Q(), today)
+    if request.GET.get("export") == "at_risk":
+        from teams.tables import export_response
+
+        return export_response(table, request.GET.get("format", "csv"), f"at-risk-{today.isoformat()}")
+    context = {
+        "table": table,
+        "query": "",
+        "can_write": can_write(request.user),
+        "recent_imports": sections.recent_imports(request.user),
+        "today": today,
+    }
+    return render(request, "teams/work_queue.html", context)

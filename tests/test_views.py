@@ -1,0 +1,224 @@
+"""Pages: landing by role, dashboards (same numbers as the engine, pinned query counts), drill-down, exports."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+
+import pytest
+from django.contrib.auth.models import User
+from django.urls import reverse
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from cases.ratio import RatioFilters, ratio_for
+from teams.models import StaffRole
+from teams.periods import add_months, month_label
+from tests.factories import make_case
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def office(org):
+    """The test office with logins for each role and cases over the last two months."""
+    today = timezone.localdate()
+    this_month, last_month = today.replace(day=1), add_months(today.replace(day=1), -1)
+    p1, p2, p3 = org.prosecutors
+
+    def login(name, prosecutor=None, kind=None):
+        user = User.objects.create(username=name)  # force_login: no password hashing needed
+        if prosecutor:
+            prosecutor.user = user
+            prosecutor.save()
+        if kind:
+            StaffRole.objects.create(user=user, unit=org.unit, kind=kind)
+        return user
+
+    org.users = {
+        "lead": login("lead", p1),
+        "prosecutor": login("prosecutor", p2),
+        "leadership": login("leadership", kind=StaffRole.Kind.LEADERSHIP),
+        "clerk": login("clerk", kind=StaffRole.Kind.CASE_MANAGEMENT),
+        "outsider": login("outsider"),
+    }
+    day1, day2 = last_month + datetime.timedelta(days=2), this_month
+    org.cases = [
+        make_case(p1, [("prosecution_review", day1), ("supplementary_investigation", day1)], team=org.team),
+        make_case(p3, [("prosecution_review", day1)], team=org.team, closed_on=None),
+        make_case(p1, [("prosecution_review", day2), ("review_extension", day2)], team=org.team),
+        make_case(p2, [("arrest_review", day2)]),
+    ]
+    org.months = (month_label(last_month), month_label(this_month))
+    return org
+
+
+def client_for(client, user):
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.parametrize(
+    "who, target",
+    [
+        ("lead", ("teams:team", "T-HQ")),
+        ("prosecutor", ("teams:prosecutor", "P-002")),
+        ("leadership", ("teams:unit", "U-MAIN")),
+        ("clerk", ("teams:work", None)),
+        ("outsider", ("cases:list", None)),
+    ],
+)
+def test_each_role_lands_on_its_own_page(client, office, who, target):
+    response = client_for(client, office.users[who]).get(reverse("home"))
+    name, arg = target
+    assert response.status_code == 302
+    assert response["Location"] == reverse(name, args=[arg] if arg else [])
+
+
+def test_team_dashboard_shows_the_engine_numbers(client, office, django_assert_max_num_queries):
+    client_for(client, office.users["lead"])
+    with django_assert_max_num_queries(30):
+        response = client.get(reverse("teams:team", args=["T-HQ"]))
+    assert response.status_code == 200
+    dash = response.context["dash"]
+    period = dash.period
+    for basis in ("flow", "cohort"):
+        report = ratio_for(
+            group_by="month",
+            basis=basis,
+            date_from=period.date_from,
+            date_to=period.date_to,
+            filters=RatioFilters(team="T-HQ"),
+        )
+        assert dash.totals[basis].items == report.total.items and dash.totals[basis].cases == report.total.cases
+        by_month = {r.keys["month"]: r.ratio for r in report.rows}
+        series = next(s for s in dash.trend_chart["series"] if s["key"] == basis)
+        expected = [round(by_month[m], 4) if by_month.get(m) is not None else None for m in period.months]
+        assert series["data"] == expected
+    # Flow: 3 team cases, +1 退补 +1 延长 = 5 items.
+    assert (dash.totals["flow"].cases, dash.totals["flow"].items) == (3, 5)
+    members = {row[0].value: row[1].value for row in dash.tables["members"].rows}
+    assert members == {"张检察官": 2, "王检察官": 1}
+
+
+def test_dashboards_refuse_what_the_viewer_may_not_see(client, office):
+    client_for(client, office.users["prosecutor"])
+    assert client.get(reverse("teams:team", args=["T-HQ"])).status_code == 404
+    assert client.get(reverse("teams:unit", args=["U-MAIN"])).status_code == 404
+    assert client.get(reverse("teams:prosecutor", args=["P-001"])).status_code == 404
+    assert client.get(reverse("teams:prosecutor", args=["P-002"])).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "name, arg, who, limit",
+    [
+        ("teams:prosecutor", "P-001", "lead", 25),
+        ("teams:department", "D-1", "leadership", 25),
+        ("teams:unit", "U-MAIN", "leadership", 30),
+        ("teams:work", None, "clerk", 12),
+        ("cases:list", None, "leadership", 14),
+    ],
+)
+def test_pages_answer_in_a_fixed_number_of_queries(client, office, django_assert_max_num_queries, name, arg, who, limit):
+    client_for(client, office.users[who])
+    with django_assert_max_num_queries(limit):
+        response = client.get(reverse(name, args=[arg] if arg else []))
+    assert response.status_code == 200
+
+
+def test_a_figure_drills_down_to_exactly_its_cases(client, office):
+    client_for(client, office.users["leadership"])
+    dash = client.get(reverse("teams:team", args=["T-HQ"])).context["dash"]
+    last, this = office.months
+    trend = {row[0].value: row for row in dash.tables["trend"].rows}
+    for month, expected in ((last, 2), (this, 1)):
+        cases_cell = trend[month][1]
+        assert cases_cell.value == expected
+        listed = client.get(cases_cell.href).context["page"].paginator.count
+        assert listed == expected
+    extras = dash.tables["extras"]
+    column = [c.title for c in extras.columns].index("退回补充侦查")
+    row = next(r for r in extras.rows if r[0].value == last)
+    listed = client.get(row[column].href).context["page"].paginator.count
+    assert row[column].value == listed == 1
+
+
+def test_tables_export_as_csv_with_bom_and_as_xlsx(client, office):
+    client_for(client, office.users["lead"])
+    url = reverse("teams:team", args=["T-HQ"])
+    response = client.get(url, {"export": "members", "format": "csv"})
+    assert response["Content-Type"].startswith("text/csv")
+    body = response.content.decode("utf-8")
+    assert body.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
+    assert rows[0][:3] == ["检察官", "案件数", "件数"]
+    assert {r[0]: r[1] for r in rows[1:]} == {"张检察官": "2", "王检察官": "1"}
+    response = client.get(url, {"export": "trend", "format": "xlsx"})
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    values = list(sheet.iter_rows(values_only=True))
+    assert values[-1][0] == "合计" and values[-1][1] == 3
+    assert client.get(url, {"export": "nope", "format": "csv"}).status_code == 404
+
+
+def test_bad_period_is_reported_not_a_500(client, office):
+    client_for(client, office.users["lead"])
+    response = client.get(reverse("teams:team", args=["T-HQ"]), {"from": "2025-13", "basis": "sideways"})
+    assert response.status_code == 200
+    assert any("from" in e for e in response.context["errors"])
+    assert any("basis" in e for e in response.context["errors"])
+
+
+def test_logging_an_event_moves_the_items_and_a_refusal_names_the_rule(client, office):
+    client_for(client, office.users["clerk"])
+    case = office.cases[3]  # 审查逮捕 only: 1 item
+    url = reverse("cases:event_create", args=[case.pk])
+    day = case.received_on.isoformat()
+    response = client.post(url, {"event": "review_extension", "date": day, "persons": 1})
+    assert response.status_code == 400
+    assert "规则2" in response.content.decode()
+    case.refresh_from_db()
+    assert case.items == 1 and case.events.count() == 1
+    response = client.post(url, {"event": "arrest_reconsideration", "date": day, "persons": 1})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.items == 2
+
+
+def test_case_page_shows_timeline_and_history(client, office, django_assert_max_num_queries):
+    client_for(client, office.users["leadership"])
+    case = office.cases[0]
+    with django_assert_max_num_queries(16):
+        response = client.get(reverse("cases:detail", args=[case.pk]))
+    text = response.content.decode()
+    assert response.status_code == 200
+    assert "退回补充侦查" in text and "变更记录" in text
+    assert response.context["form"] is None  # leadership reads, does not write
+    client_for(client, office.users["outsider"])
+    assert client.get(reverse("cases:detail", args=[case.pk])).status_code == 404
+
+
+def test_registering_a_case(client, office):
+    client_for(client, office.users["clerk"])
+    data = {
+        "case_no": "检刑受[2026]999号",
+        "title": "测试案",
+        "line": "criminal",
+        "department": office.departments[0].pk,
+        "prosecutor": office.prosecutors[0].pk,
+        "persons": 1,
+        "sentencing_recommendation": "none",
+        "judgment_accepted": "unknown",
+    }
+    response = client.post(reverse("cases:create"), data)
+    assert response.status_code == 302
+    client_for(client, office.users["prosecutor"])
+    assert client.get(reverse("cases:create")).status_code == 404
+
+
+def test_english_pages(client, office):
+    client_for(client, office.users["lead"])
+    response = client.post(reverse("set_language"), {"language": "en", "next": reverse("teams:team", args=["T-HQ"])})
+    response = client.get(response["Location"])
+    text = response.content.decode()
+    assert "Team dashboard" in text and "Flow basis" in text
