@@ -1,0 +1,235 @@
+"""Import throughput through the product's path, and PostgreSQL COPY of the same event rows beside it.
+
+A sample of the generated cases is written out again under new case numbers (a fresh set of cases
+the database has never seen) as a cases CSV and an events CSV in the documented import format;
+`manage.py import_data` loads them in a child process whose peak resident memory the kernel reports
+(`wait4`). The COPY baseline loads the very same event rows, already resolved to ids, into a scratch
+copy of the events table (same columns, indexes and constraints, no foreign keys).
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import resource
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection
+from django.db.models.functions import Mod
+
+from cases.bench.server import child_environment
+from cases.models import Case, ProceduralEvent
+
+CASE_HEADER = [
+    "case_no",
+    "title",
+    "line",
+    "category",
+    "unit",
+    "department",
+    "prosecutor",
+    "team",
+    "persons",
+    "received_on",
+    "closed_on",
+    "plea_leniency",
+    "sentencing_recommendation",
+    "judgment_accepted",
+]
+EVENT_HEADER = ["case_no", "event", "date", "persons", "prosecutor", "note"]
+COPY_COLUMNS = ("case_id", "event_type_id", "date", "persons", "prosecutor_id", "note", "created_at")
+
+
+@dataclass
+class ImportFiles:
+    """The generated import files and what they hold."""
+
+    cases_csv: Path
+    events_csv: Path
+    copy_csv: Path
+    cases: int
+    events: int
+
+
+@dataclass
+class ImportRun:
+    """One import: rows, wall seconds, peak resident memory of the importing process, exit status."""
+
+    rows: int
+    seconds: float
+    peak_rss_mb: float
+    status: int
+    in_process: bool
+
+    @property
+    def rows_per_second(self) -> float:
+        return round(self.rows / self.seconds, 1) if self.seconds else 0.0
+
+    def as_dict(self) -> dict:
+        return {
+            "rows": self.rows,
+            "seconds": round(self.seconds, 3),
+            "rows_per_s": self.rows_per_second,
+            "peak_rss_mb": round(self.peak_rss_mb, 1),
+            "exit_status": self.status,
+            "in_process": self.in_process,
+        }
+
+
+def write_files(directory: Path, prefix: str, sample_every: int) -> ImportFiles:
+    """Cases CSV and events CSV for every `sample_every`-th case under "<prefix>case_no", plus the COPY rows."""
+    directory.mkdir(parents=True, exist_ok=True)
+    cases_csv, events_csv, copy_csv = (
+        directory / "cases.csv",
+        directory / "events.csv",
+        directory / "copy.csv",
+    )
+    sample = Case.objects.annotate(slot=Mod("id", sample_every)).filter(slot=0)
+    rows = sample.order_by("pk").values_list(
+        "pk",
+        "case_no",
+        "title",
+        "line",
+        "category",
+        "unit__code",
+        "department__code",
+        "prosecutor__staff_code",
+        "team__team_code",
+        "persons",
+        "closed_on",
+        "plea_leniency",
+        "sentencing_recommendation",
+        "judgment_accepted",
+    )
+    n_cases = n_events = 0
+    with open(cases_csv, "w", newline="", encoding="utf-8") as handle:
+        out = csv.writer(handle)
+        out.writerow(CASE_HEADER)
+        for (
+            _pk,
+            case_no,
+            title,
+            line,
+            category,
+            unit,
+            dept,
+            staff,
+            team,
+            persons,
+            closed,
+            plea,
+            sent,
+            judged,
+        ) in rows.iterator(chunk_size=20_000):
+            plea_text = "" if plea is None else ("true" if plea else "false")
+            out.writerow(
+                [
+                    prefix + case_no,
+                    title,
+                    line,
+                    category,
+                    unit,
+                    dept,
+                    staff,
+                    team or "",
+                    persons,
+                    "",
+                    closed or "",
+                    plea_text,
+                    sent,
+                    judged,
+                ]
+            )
+            n_cases += 1
+    events = (
+        ProceduralEvent.objects.filter(case__in=sample.values("pk"))
+        .order_by("case_id", "date", "id")
+        .values_list(
+            "case__case_no",
+            "event_type__code",
+            "date",
+            "persons",
+            "prosecutor__staff_code",
+            "note",
+            "case_id",
+            "event_type_id",
+            "prosecutor_id",
+            "created_at",
+        )
+    )
+    with (
+        open(events_csv, "w", newline="", encoding="utf-8") as handle,
+        open(copy_csv, "w", newline="", encoding="utf-8") as copy_handle,
+    ):
+        out, copy_out = csv.writer(handle), csv.writer(copy_handle)
+        out.writerow(EVENT_HEADER)
+        for case_no, code, day, persons, staff, note, case_id, type_id, staff_id, created in events.iterator(
+            chunk_size=50_000
+        ):
+            out.writerow([prefix + case_no, code, day.isoformat(), persons, staff or "", note])
+            copy_out.writerow([case_id, type_id, day.isoformat(), persons, staff_id or "", note, created.isoformat()])
+            n_events += 1
+    return ImportFiles(cases_csv, events_csv, copy_csv, n_cases, n_events)
+
+
+def run_import(path: Path, kind: str, rows: int, *, in_process: bool, log_path: Path) -> ImportRun:
+    """Import one file with `manage.py import_data`; in a child process unless `in_process`."""
+    if in_process:
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        start = time.perf_counter()
+        status = 0
+        with open(log_path, "a", encoding="utf-8") as log:
+            try:
+                call_command("import_data", str(path), kind=kind, stdout=log, stderr=log)
+            except SystemExit as exit_:
+                status = int(exit_.code or 0)
+            except Exception as error:  # the report says what failed; the caller fails loudly on status
+                log.write(f"{type(error).__name__}: {error}\n")
+                status = 1
+        seconds = time.perf_counter() - start
+        peak = max(before, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+        return ImportRun(rows, seconds, peak / 1024, status, True)
+    command = [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), "import_data", "--kind", kind, str(path)]
+    with open(log_path, "ab") as log:
+        start = time.perf_counter()
+        process = subprocess.Popen(command, env=child_environment(), stdout=log, stderr=log, cwd=settings.BASE_DIR)
+        # wait4 reports the child's own peak resident set (kilobytes on Linux), not the benchmark's.
+        _pid, wait_status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(wait_status)
+    return ImportRun(rows, seconds, usage.ru_maxrss / 1024, process.returncode, False)
+
+
+def copy_baseline(copy_csv: Path, rows: int) -> dict:
+    """PostgreSQL COPY of the same event rows into a scratch copy of the events table; rows/s."""
+    if connection.vendor != "postgresql":
+        return {"rows": rows, "seconds": None, "rows_per_s": None, "note": "PostgreSQL only"}
+    table = ProceduralEvent._meta.db_table
+    scratch = "bench_copy_events"
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {scratch}")
+        cursor.execute(f"CREATE TABLE {scratch} (LIKE {table} INCLUDING ALL)")
+        data = copy_csv.read_bytes()
+        start = time.perf_counter()
+        statement = f"COPY {scratch} ({', '.join(COPY_COLUMNS)}) FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL (note))"
+        with cursor.cursor.copy(statement) as copy:
+            view = memoryview(data)
+            for offset in range(0, len(data), 1 << 20):
+                copy.write(view[offset : offset + (1 << 20)])
+        seconds = time.perf_counter() - start
+        cursor.execute(f"SELECT count(*) FROM {scratch}")
+        loaded = cursor.fetchone()[0]
+        cursor.execute(f"DROP TABLE {scratch}")
+    return {"rows": loaded, "seconds": round(seconds, 3), "rows_per_s": round(loaded / seconds, 1)}
+
+
+def imported_counts(prefix: str) -> tuple[int, int]:
+    """(cases, events) stored under the import's case-number prefix."""
+    cases = Case.objects.filter(case_no__startswith=prefix)
+    return cases.count(), ProceduralEvent.objects.filter(case__in=cases.values("pk")).count()
