@@ -46,7 +46,7 @@ def build_world() -> World:
     dept_a = DepartmentFactory(unit=unit_a, code="A-D1", name="第一检察部")
     dept_a1 = DepartmentFactory(unit=unit_a1, code="A1-D1", name="第一检察部")
     dept_b = DepartmentFactory(unit=unit_b, code="B-D1", name="第一检察部")
-    users = {name: User.objects.create_user(name, password="pw-" + name) for name in _ROLE_NAMES}
+    users = {name: User.objects.create_user(name) for name in _ROLE_NAMES}
     users["admin"].is_superuser = users["admin"].is_staff = True
     users["admin"].save()
     p_own = ProsecutorFactory(staff_code="PA-1", name="甲一", department=dept_a, unit=unit_a, user=users["prosecutor"])

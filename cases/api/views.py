@@ -11,14 +11,14 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
-from cases import deadlines
+from cases import deadlines, services
 from cases.api.common import ScopedViewSetMixin, sequence_error_body
 from cases.api.exports import CSVRenderer, ExportMixin, XLSXRenderer
 from cases.api.params import FORMAT_PARAM
 from cases.api.serializers import CaseSerializer, EventSerializer, EventTypeSerializer, EventWriteSerializer
 from cases.filters import CaseFilterSet, EventTypeFilterSet, ProceduralEventFilterSet
 from cases.models import Case, EventType, ProceduralEvent, RuleSet
-from cases.services import SequenceRuleError, today
+from cases.services import SequenceRuleError
 from teams import access
 
 ERROR_400 = OpenApiResponse(
@@ -167,7 +167,7 @@ class CaseViewSet(
                 raise exceptions.ValidationError({"within_days": [_("须为 0 至 366 之间的整数")]}) from None
         cases = self.filter_queryset(access.visible_cases(request.user, Case.objects.all()))
         found = deadlines.at_risk(cases, within_days=within_days)
-        day = today()
+        day = services.today()
         if self.wants_export():
             return Response({"results": self._enrich(found)})
         page = self.paginate_queryset(found)
@@ -281,5 +281,5 @@ class EventTypeViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     def scope_queryset(self, queryset):
         if self.request.query_params.get("rule_set"):
             return queryset
-        in_force = RuleSet.objects.in_force_on(today()) or RuleSet.objects.order_by("-effective_from").first()
+        in_force = RuleSet.objects.in_force_on(services.today()) or RuleSet.objects.order_by("-effective_from").first()
         return queryset.filter(rule_set=in_force)
