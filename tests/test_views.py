@@ -120,7 +120,9 @@ def test_dashboards_refuse_what_the_viewer_may_not_see(client, office):
         ("cases:list", None, "leadership", 14),
     ],
 )
-def test_pages_answer_in_a_fixed_number_of_queries(client, office, django_assert_max_num_queries, name, arg, who, limit):
+def test_pages_answer_in_a_fixed_number_of_queries(
+    client, office, django_assert_max_num_queries, name, arg, who, limit
+):  # noqa: E501
     client_for(client, office.users[who])
     with django_assert_max_num_queries(limit):
         response = client.get(reverse(name, args=[arg] if arg else []))
