@@ -1,0 +1,212 @@
+"""Concurrent writers lose nothing and break no rule (DOMAIN §5), on real parallel connections.
+
+Each clerk is a thread with its own database connection, released together by a barrier; the data
+is committed (`transaction=True`), so every connection sees what the others wrote. On PostgreSQL
+the writers truly overlap and the case row lock (`services._lock`) is what keeps the rules. SQLite
+lets one writer in at a time (`transaction_mode` IMMEDIATE in settings); its in-memory test database
+answers a second connection "table is locked" instead of waiting, so there each step of a writer
+takes a process-wide lock standing for SQLite's own (`one_writer`): the same workers, interleaved
+step by step rather than overlapping inside a step. Afterwards every statistic equals a recount:
+the maintained roll-up equals `rollup.rebuild()` and `ratio_for` equals a count over raw rows.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import threading
+import time
+from collections import defaultdict
+
+import pytest
+from django.db import connection, connections
+
+from cases import rollup, services
+from cases.models import Case, ProceduralEvent
+from cases.ratio import ratio_for
+from tests.factories import CaseFactory, make_office
+
+D = datetime.date
+TODAY = D(2025, 12, 31)
+CONCURRENT = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+_SQLITE_WRITER = threading.Lock()
+
+
+def one_writer():
+    """SQLite's single write lock, held by the Python side on the in-memory test database; no-op elsewhere."""
+    return _SQLITE_WRITER if connection.vendor == "sqlite" else contextlib.nullcontext()
+
+
+def run_together(workers: list, timeout: float = 120) -> list:
+    """Run each callable in its own thread (own connection), all released at once; their outcomes."""
+    barrier = threading.Barrier(len(workers))
+    outcomes: list = [None] * len(workers)
+
+    def body(index: int, work) -> None:
+        try:
+            barrier.wait(timeout=timeout)
+            outcomes[index] = ("ok", work())
+        except Exception as error:  # the outcome is the assertion's business
+            outcomes[index] = ("error", error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=body, args=(i, w)) for i, w in enumerate(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout)
+    assert not any(t.is_alive() for t in threads), "a writer hung (deadlock?)"
+    return outcomes
+
+
+def recount(basis: str, date_from: datetime.date, date_to: datetime.date) -> dict[str, tuple[int, int]]:
+    """DOMAIN §4 counted the plainest way over raw rows, by month: {"YYYY-MM": (cases, items)}."""
+    months: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for case in Case.objects.all():
+        events = list(ProceduralEvent.objects.filter(case=case).select_related("event_type"))
+        bases = [e.date for e in events if e.event_type.kind == "base"]
+        if not bases:
+            continue
+        extras = [e for e in events if e.event_type.kind == "extra"]
+        if basis == "flow":
+            received = min(bases)
+            if date_from <= received <= date_to:
+                months[f"{received:%Y-%m}"][0] += 1
+                months[f"{received:%Y-%m}"][1] += 1
+            for e in extras:
+                if date_from <= e.date <= date_to:
+                    months[f"{e.date:%Y-%m}"][1] += e.event_type.weight
+        elif case.closed_on and date_from <= case.closed_on <= date_to:
+            months[f"{case.closed_on:%Y-%m}"][0] += 1
+            months[f"{case.closed_on:%Y-%m}"][1] += 1 + sum(e.event_type.weight for e in extras)
+    return {k: (v[0], v[1]) for k, v in months.items() if v != [0, 0]}
+
+
+def engine(basis: str, date_from: datetime.date, date_to: datetime.date) -> dict[str, tuple[int, int]]:
+    report = ratio_for(group_by="month", basis=basis, date_from=date_from, date_to=date_to)
+    return {r.keys["month"]: (r.cases, r.items) for r in report.rows if r.cases or r.items}
+
+
+def assert_statistics_equal_recount() -> None:
+    """The roll-up equals a rebuild, and the engine (roll-up + raw partial months) equals a recount."""
+    maintained = rollup.snapshot()
+    rollup.rebuild()
+    assert maintained == rollup.snapshot()
+    for basis in ("flow", "cohort"):
+        # A range with partial months at both ends exercises the raw-row path as well as the roll-up.
+        for date_from, date_to in ((D(2024, 1, 1), TODAY), (D(2025, 1, 15), D(2025, 6, 20))):
+            assert engine(basis, date_from, date_to) == recount(basis, date_from, date_to)
+
+
+@pytest.fixture
+def pinned_today(monkeypatch):
+    monkeypatch.setattr("cases.services.today", lambda: TODAY)
+
+
+@pytest.fixture
+def slow_rule_check(monkeypatch):
+    """Widen the window between reading a case's events and writing: a race would surely show."""
+    real = services.check_sequence
+
+    def slow(*args, **kwargs):
+        result = real(*args, **kwargs)
+        time.sleep(0.3)
+        return result
+
+    monkeypatch.setattr(services, "check_sequence", slow)
+
+
+def test_settings_make_sqlite_writers_take_the_lock_at_begin():
+    """SQLite writers serialise at BEGIN (not fail when they upgrade); PostgreSQL keeps READ COMMITTED + row locks."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if "sqlite" in database["ENGINE"]:
+        assert database["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+        assert database["OPTIONS"]["timeout"] >= 5
+    else:
+        assert "postgresql" in database["ENGINE"]
+        # Rule checks rely on SELECT ... FOR UPDATE of the case under the default isolation level.
+        assert database.get("OPTIONS", {}).get("isolation_level") in (None, 1)  # 1: psycopg READ COMMITTED
+
+
+@CONCURRENT
+def test_two_clerks_adding_the_second_and_third_return_at_once(pinned_today, slow_rule_check):
+    """Rule 4 (以二次为限) holds when two clerks add a 退补 to the same case at the same moment."""
+    office = make_office()
+    case = CaseFactory(prosecutor=office.prosecutors[0], team=office.team)
+    services.log_event(case, "prosecution_review", D(2025, 1, 2))
+    services.log_event(case, "supplementary_investigation", D(2025, 1, 20))
+    services.log_event(case, "resubmission", D(2025, 2, 18))
+
+    def clerk(day: datetime.date):
+        def work():
+            with one_writer():
+                return services.log_event(Case.objects.get(pk=case.pk), "supplementary_investigation", day)
+
+        return work
+
+    outcomes = run_together([clerk(D(2025, 3, 1)), clerk(D(2025, 3, 2))])
+
+    succeeded = [value for status, value in outcomes if status == "ok"]
+    refused = [value for status, value in outcomes if status == "error"]
+    assert len(succeeded) == 1 and len(refused) == 1, outcomes
+    assert isinstance(refused[0], services.SequenceRuleError), refused[0]
+    assert [v.rule for v in refused[0].violations] == ["supplementary_limit"]
+    assert "规则4" in str(refused[0])
+    assert ProceduralEvent.objects.filter(case=case, event_type__code="supplementary_investigation").count() == 2
+    case.refresh_from_db()
+    assert case.items == 3  # 1 + two rounds of 退补
+    assert_statistics_equal_recount()
+
+
+@CONCURRENT
+def test_concurrent_writers_on_different_cases_lose_no_update(pinned_today):
+    """Eight clerks log events on their own cases at once; every roll-up row they share stays exact."""
+    office = make_office()
+    writers, cases_each = 8, 1
+    plan: dict[int, list[int]] = {}
+    for writer in range(writers):
+        plan[writer] = [
+            CaseFactory(prosecutor=office.prosecutors[writer % 3], team=office.team if writer % 2 else None).pk
+            for _ in range(cases_each)
+        ]
+    steps = [
+        ("prosecution_review", D(2025, 1, 10)),
+        ("supplementary_investigation", D(2025, 2, 3)),
+        ("resubmission", D(2025, 3, 3)),
+        ("review_extension", D(2025, 3, 20)),
+        ("supplementary_investigation", D(2025, 4, 1)),
+        ("arrest_complaint", D(2025, 5, 6)),
+    ]
+
+    def clerk(case_ids: list[int]):
+        def work() -> int:
+            logged = 0
+            for code, day in steps:  # interleave the cases so the writers keep colliding on roll-up rows
+                for pk in case_ids:
+                    with one_writer():
+                        services.log_event(Case.objects.get(pk=pk), code, day)
+                    logged += 1
+            with one_writer():
+                closing = Case.objects.get(pk=case_ids[0])
+                closing.closed_on = D(2025, 4, 30)
+                services.save_case(closing)
+            return logged
+
+        return work
+
+    outcomes = run_together([clerk(plan[w]) for w in range(writers)])
+
+    assert [status for status, _ in outcomes] == ["ok"] * writers, [v for s, v in outcomes if s != "ok"]
+    assert sum(value for _, value in outcomes) == writers * cases_each * len(steps)
+    assert ProceduralEvent.objects.count() == writers * cases_each * len(steps)
+    # 1 + 退补 ×2 + 延长 + 申诉 = 5 items per case, all derived by the writers themselves.
+    assert set(Case.objects.values_list("items", flat=True)) == {5}
+    assert_statistics_equal_recount()
+    flow = engine("flow", D(2025, 1, 1), D(2025, 12, 31))
+    assert sum(c for c, _ in flow.values()) == writers * cases_each
+    assert sum(i for _, i in flow.values()) == writers * cases_each * 5
