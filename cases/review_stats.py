@@ -1,0 +1,181 @@
+"""Roll-ups of final quality reviews (DOMAIN.md §7): the same grouping, filters and scope as the ratio.
+
+`review_stats_for` takes exactly the parameters of `cases.ratio.ratio_for` and reuses its parsing,
+filter resolution, scope and period labels; reviews fall in the period of their final date (the day
+they became final), and are attributed through their case like the ratio. Only FINAL reviews count.
+Three aggregate queries answer any request: grades and scores, deductions by dimension, and finding
+counts by item.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum
+from django.db.models.functions import TruncMonth, TruncQuarter, TruncYear
+from django.utils import timezone
+
+from cases.facts import BASES, FLOW
+from cases.models import Dimension, Finding, Grade, QualityReview
+from cases.ratio import (
+    DIMENSIONS,
+    EVERYTHING,
+    KEY_COLUMNS,
+    PERIODS,
+    RatioFilters,
+    RatioQueryError,
+    Scope,
+    _attach_codes,
+    _filter_ids,
+    _period_label,
+    parse_group_by,
+)
+
+TOP_FINDINGS = 5
+TRUNC = {"month": TruncMonth, "quarter": TruncQuarter, "year": TruncYear}
+CENT = Decimal("0.01")
+
+
+@dataclass
+class ReviewRow:
+    """One group of final reviews: keys (codes, None for "none"), count, scores, grades, deductions, top items."""
+
+    keys: dict[str, str | None]
+    reviews: int = 0
+    score_sum: Decimal = Decimal("0")
+    grades: dict[str, int] = field(default_factory=lambda: dict.fromkeys(Grade.values, 0))
+    deductions: dict[str, Decimal] = field(default_factory=lambda: dict.fromkeys(Dimension.values, Decimal("0")))
+    findings: dict[str, int] = field(default_factory=dict)
+    labels: dict[str, str | None] = field(default_factory=dict)
+
+    @property
+    def average_score(self) -> Decimal | None:
+        """Mean score to the cent; None without reviews."""
+        if not self.reviews:
+            return None
+        return (self.score_sum / self.reviews).quantize(CENT, rounding=ROUND_HALF_UP)
+
+    @property
+    def top_findings(self) -> list[tuple[str, int]]:
+        """The most frequent items (code, times found), most frequent first, ties by code."""
+        ranked = sorted(self.findings.items(), key=lambda kv: (-kv[1], kv[0]))
+        return ranked[:TOP_FINDINGS]
+
+    def as_dict(self) -> dict:
+        average = self.average_score
+        return {
+            **self.keys,
+            "reviews": self.reviews,
+            "average_score": float(average) if average is not None else None,
+            "grades": dict(self.grades),
+            "deductions": {k: float(v.quantize(CENT)) for k, v in self.deductions.items()},
+            "top_findings": [{"item": code, "count": n} for code, n in self.top_findings],
+        }
+
+
+@dataclass
+class ReviewReport:
+    """The answer of `review_stats_for`: its parameters, grouped rows and the total."""
+
+    basis: str
+    date_from: datetime.date
+    date_to: datetime.date
+    group_by: list[str]
+    rows: list[ReviewRow]
+    total: ReviewRow
+
+
+def _prefix(q: Q, prefix: str) -> Q:
+    clone = Q()
+    clone.connector, clone.negated = q.connector, q.negated
+    clone.children = [
+        _prefix(child, prefix) if isinstance(child, Q) else (f"{prefix}{child[0]}", child[1]) for child in q.children
+    ]
+    return clone
+
+
+def review_stats_for(
+    *,
+    group_by: list[str] | str | None = None,
+    basis: str = FLOW,
+    date_from: datetime.date | None = None,
+    date_to: datetime.date | None = None,
+    filters: RatioFilters | None = None,
+    scope: Scope = EVERYTHING,
+) -> ReviewReport:
+    """Final reviews per group over an inclusive range of final dates.
+
+    `basis` is accepted and checked so callers pass the ratio's parameters unchanged; reviews have
+    one date that matters (the final date), so both bases give the same answer.
+    """
+    group_by = parse_group_by(group_by)
+    if basis not in BASES:
+        raise RatioQueryError("basis", f"unknown basis {basis!r}; allowed: {', '.join(BASES)}")
+    today = timezone.localdate()
+    date_from = date_from or datetime.date(today.year, 1, 1)
+    date_to = date_to or today
+    if date_from > date_to:
+        raise RatioQueryError("date_from", f"date_from {date_from} is after date_to {date_to}")
+    columns = _filter_ids(filters or RatioFilters())
+    periods = [p for p in PERIODS if p in group_by]
+    dims = [d for d in DIMENSIONS if d in group_by]
+
+    total = ReviewRow(keys={})
+    scope_q = scope.case_q()
+    if scope_q is None:
+        return ReviewReport(basis, date_from, date_to, group_by, [], total)
+    review_q = (
+        Q(status=QualityReview.Status.FINAL, final_on__gte=date_from, final_on__lte=date_to)
+        & _prefix(scope_q, "case__")
+        & Q(**{f"case__{column}": value for column, value in columns.items()})
+    )
+    groups: dict[tuple, ReviewRow] = {}
+
+    def group_exprs(prefix: str) -> dict:
+        exprs = {f"p_{p}": TRUNC[p](f"{prefix}final_on") for p in periods}
+        exprs.update({f"c_{d}": F(f"{prefix}case__{KEY_COLUMNS[d][0]}") for d in dims})
+        return exprs
+
+    def row_for(values: dict) -> ReviewRow:
+        key = []
+        for p in periods:
+            day = values[f"p_{p}"]
+            key.append(_period_label(p, day.date() if isinstance(day, datetime.datetime) else day))
+        for d in dims:
+            value = values[f"c_{d}"]
+            key.append(None if value in ("", None) else value)
+        key = tuple(key)
+        if key not in groups:
+            groups[key] = ReviewRow(keys=dict(zip([*periods, *dims], key, strict=True)))
+        return groups[key]
+
+    graded = (
+        QualityReview.objects.filter(review_q)
+        .values(**group_exprs(""), g=F("final_grade"))
+        .annotate(n=Count("pk"), s=Sum("score"))
+        .order_by()
+    )
+    for values in graded:
+        for acc in (row_for(values), total):
+            acc.reviews += values["n"]
+            acc.score_sum += values["s"] or Decimal("0")
+            acc.grades[values["g"]] = acc.grades.get(values["g"], 0) + values["n"]
+
+    findings = Finding.objects.filter(_prefix(review_q, "review__"))
+    deducted = ExpressionWrapper(F("points") * F("count"), output_field=DecimalField(max_digits=12, decimal_places=2))
+    for values in findings.values(**group_exprs("review__"), dim=F("dimension")).annotate(pts=Sum(deducted)).order_by():
+        for acc in (row_for(values), total):
+            acc.deductions[values["dim"]] = acc.deductions.get(values["dim"], Decimal("0")) + Decimal(
+                str(values["pts"])
+            )
+    for values in (
+        findings.values(**group_exprs("review__"), code=F("item__code")).annotate(times=Sum("count")).order_by()
+    ):
+        for acc in (row_for(values), total):
+            acc.findings[values["code"]] = acc.findings.get(values["code"], 0) + values["times"]
+
+    rows = sorted(groups.values(), key=lambda r: tuple((v is None, str(v)) for v in r.keys.values()))
+    _attach_codes(rows, dims)
+    return ReviewReport(basis, date_from, date_to, group_by, rows, total)
