@@ -42,7 +42,9 @@ def test_cases_csv_in_each_encoding(org, today, tmp_path, encoding):
 
 def test_gb18030_file_is_not_read_as_utf8(org, today, tmp_path):
     # The same bytes must not decode as UTF-8, or the test would prove nothing.
-    path = write_csv(tmp_path / "c.csv", CASE_HEADER, [["A1", "李某诈骗案", "", "", "U-MAIN", "D-1", "P-001", "", ""]], "gb18030")
+    path = write_csv(
+        tmp_path / "c.csv", CASE_HEADER, [["A1", "李某诈骗案", "", "", "U-MAIN", "D-1", "P-001", "", ""]], "gb18030"
+    )
     with pytest.raises(UnicodeDecodeError):
         path.read_bytes().decode("utf-8")
     assert run_import(path).ok  # kind recognised from the header
@@ -69,7 +71,10 @@ def test_unreadable_date_is_reported_with_row_column_value(org, today, tmp_path)
     path = write_csv(
         tmp_path / "e.csv",
         EVENT_HEADER,
-        [[case.case_no, "prosecution_review", "2025-02-30", "", "", ""], [case.case_no, "judgment", "下周一", "", "", ""]],
+        [
+            [case.case_no, "prosecution_review", "2025-02-30", "", "", ""],
+            [case.case_no, "judgment", "下周一", "", "", ""],
+        ],
     )
     report = run_import(path, "events")
     assert not report.ok
@@ -121,7 +126,10 @@ def test_xlsx_workbook_imports_every_sheet_in_order(db, today, tmp_path):
             ),
             "cases": (
                 ["case_no", "title", "unit", "department", "prosecutor", "team", "persons"],
-                [["X-1", "甲案", "U-NEW", "D-NEW-1", "S1", "TEAM-1", 2], ["X-2", "乙案", "新城区人民检察院", "第一检察部", "S2", "", 1]],
+                [
+                    ["X-1", "甲案", "U-NEW", "D-NEW-1", "S1", "TEAM-1", 2],
+                    ["X-2", "乙案", "新城区人民检察院", "第一检察部", "S2", "", 1],
+                ],
             ),
             "teams": (
                 ["team_code", "team_name", "unit", "staff_code", "team_role", "date_from", "date_to"],
@@ -160,7 +168,12 @@ def test_xlsx_row_numbers_count_blank_rows(org, today, tmp_path):
     case = make_case(org.prosecutors[0])
     path = write_xlsx(
         tmp_path / "e.xlsx",
-        {"events": (EVENT_HEADER, [[case.case_no, "prosecution_review", "2025-01-01"], [], [case.case_no, "nonsense", "2025-01-02"]])},
+        {
+            "events": (
+                EVENT_HEADER,
+                [[case.case_no, "prosecution_review", "2025-01-01"], [], [case.case_no, "nonsense", "2025-01-02"]],
+            )
+        },
     )
     report = run_import(path, "events")
     assert [(e.row, e.column, e.value) for e in report.errors] == [(4, "event", "nonsense")]
@@ -179,7 +192,11 @@ def test_csv_row_numbers_count_blank_lines_and_header(org, today, tmp_path):
 
 def test_extra_columns_are_ignored_and_missing_required_ones_reported(org, today, tmp_path):
     case = make_case(org.prosecutors[0])
-    ok = write_csv(tmp_path / "ok.csv", ["case_no", "event", "date", "备注2"], [[case.case_no, "prosecution_review", "2025-01-01", "x"]])
+    ok = write_csv(
+        tmp_path / "ok.csv",
+        ["case_no", "event", "date", "备注2"],
+        [[case.case_no, "prosecution_review", "2025-01-01", "x"]],
+    )
     assert run_import(ok, "events").ok
     bad = write_csv(tmp_path / "bad.csv", ["case_no", "event"], [[case.case_no, "judgment"]])
     report = run_import(bad, "events")

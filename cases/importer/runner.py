@@ -39,7 +39,6 @@ class Importer:
         except FileError as error:
             report.error(self.kind or "file", 1, "", "", str(error))
             return report
-        context.tell("validated", 0, None)
         outcome = check_all(context)
         self._count_organisation(context)
         report.sort()

@@ -52,6 +52,16 @@ def check_all(context: ImportContext) -> Outcome:
     return _Checker(context).run()
 
 
+def _typed(frame: pd.DataFrame) -> pd.DataFrame:
+    """Concatenation with an empty frame turns ints into floats and bools into objects: restore them."""
+    for name in ("case", "code", "date", "id", "position", "row"):
+        if name in frame:
+            frame[name] = frame[name].fillna(-1).astype(np.int64)
+    for name in ("base", "incoming"):
+        frame[name] = frame[name].eq(True)  # NaN → False
+    return frame
+
+
 class _Checker:
     def __init__(self, context: ImportContext):
         self.context = context
@@ -99,8 +109,8 @@ class _Checker:
         positions = self.order[lo:hi]
         incoming = self._incoming(positions)
         new = self._match(incoming, stored)
-        combined = pd.concat(
-            [stored[["case", "code", "date", "base", "id"]].assign(incoming=False), new], ignore_index=True
+        combined = _typed(
+            pd.concat([stored[["case", "code", "date", "base", "id"]].assign(incoming=False), new], ignore_index=True)
         )
         self._check(combined)
         self._derive_received(combined)
@@ -220,7 +230,7 @@ class _Checker:
 
     def _check_case(self, key: int, rows: pd.DataFrame) -> None:
         stored, incoming = [], []
-        for record in rows.sort_values(["incoming", "id", "row"] if "row" in rows else ["incoming", "id"]).itertuples():
+        for record in rows.sort_values(["incoming", "id", "row"]).itertuples():
             code = self.codes[record.code] if record.code >= 0 else "?"
             kind = "base" if record.base else "other"
             day = ordinal_to_date(record.date)

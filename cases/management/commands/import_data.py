@@ -30,7 +30,8 @@ class Command(BaseCommand):
             if done // every > last.get(kind, -1) // every or (total and done >= total):
                 last[kind] = done
                 of = f"/{total}" if total else ""
-                self.stderr.write(f"{kind}: {done}{of} rows validated ({time.monotonic() - started:.1f}s)")
+                what = "cases checked against the sequence rules" if kind == "sequence" else "rows validated"
+                self.stderr.write(f"{kind}: {done}{of} {what} ({time.monotonic() - started:.1f}s)")
 
         try:
             report = run_import(options["file"], options["kind"], dry_run=options["dry_run"], progress=progress)
