@@ -309,6 +309,7 @@ def _group_table(name, title, heading, subject, period, grouped, key, drill_key)
         code = row.keys.get(key)
         label = row.labels.get(key) or (code if code else _("（未分配）"))
         link = _range_link(subject, period, period.basis, **{drill_key: code or "none"})
+        table.keys.append(code)
         table.rows.append([cell(label, text=f"{label}（{code}）" if code else label), *_ratio_cells(row, link)])
         table.rows[-1].append(cell(row.index))
     return table

@@ -14,9 +14,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases import deadlines
-from cases.models import Case, ProceduralEvent, TeamTarget
+from cases.indicators import COUNTERWEIGHTS, HIGHER, INDICATORS, LOWER, indicators_for
+from cases.models import Case, Dimension, Grade, ProceduralEvent, ReviewItem, TeamTarget
+from cases.review_stats import review_stats_for
 from teams.access import visible_cases
-from teams.dashboards import Dashboard
+from teams.dashboards import Dashboard, basis_label, case_list_url
 from teams.tables import Column, Table, cell
 
 
@@ -93,6 +95,127 @@ def recent_imports(user, limit: int = 6) -> list[dict]:
     return ordered
 
 
+# Indicators whose numerator is "cases holding such an event": they drill down by that event.
+INDICATOR_EVENTS = {
+    "supplementary_rate": "supplementary_investigation",
+    "extension_rate": "review_extension",
+    "self_supplementary_count": "self_supplementary_investigation",
+}
+
+
+def _indicator_text(name: str, indicator) -> str:
+    if indicator.value is None:
+        return "—"
+    if not INDICATORS[name].is_rate:
+        return str(indicator.value)
+    return f"{indicator.value * 100:.1f}%"
+
+
+def indicators_table(dash: Dashboard) -> Table:
+    """DOMAIN §9 indicators over the period, each beside its counterweights and why (one engine call)."""
+    subject, period = dash.subject, dash.period
+    report = indicators_for(
+        basis=period.basis,
+        date_from=period.date_from,
+        date_to=period.date_to,
+        filters=subject.filters,
+        scope=subject.scope,
+    )
+    values = report.total.values
+    better = {LOWER: _("越低越好"), HIGHER: _("越高越好"), None: _("政策性指标")}
+    table = Table(
+        "indicators",
+        _("案件质量指标及其对照（%(basis)s）") % {"basis": basis_label(period.basis)},
+        [Column(_("指标")), Column(_("数值"), True), Column(_("分子"), True), Column(_("分母"), True)],
+    )
+    table.columns += [Column(_("方向")), Column(_("对照指标")), Column(_("为什么对照"))]
+    ratio = dash.totals[period.basis]
+    weight = COUNTERWEIGHTS["ratio"]
+    table.rows.append(
+        [
+            cell(_("案-件比")),
+            cell(ratio.ratio and round(ratio.ratio, 4), text=ratio.ratio_display or "—"),
+            cell(ratio.items),
+            cell(ratio.cases),
+            cell(_("越低越好")),
+            cell(_counterweights(weight.against, values)),
+            cell(str(weight.reason)),
+        ]
+    )
+    base = {**subject.drill, "basis": period.basis, "date_from": period.date_from, "date_to": period.date_to}
+    for name, spec in INDICATORS.items():
+        indicator = values.get(name)
+        if indicator is None:
+            continue
+        event = INDICATOR_EVENTS.get(name)
+        href = case_list_url(**base, event=event) if event else None
+        weight = COUNTERWEIGHTS.get(name)
+        table.rows.append(
+            [
+                cell(str(spec.label)),
+                cell(indicator.value, text=_indicator_text(name, indicator)),
+                cell(indicator.numerator, href),
+                cell(indicator.denominator),
+                cell(better[spec.better]),
+                cell(_counterweights(weight.against, values) if weight else ""),
+                cell(str(weight.reason) if weight else ""),
+            ]
+        )
+    return table
+
+
+def _counterweights(names, values) -> str:
+    parts = []
+    for name in names:
+        indicator = values.get(name)
+        shown = _indicator_text(name, indicator) if indicator is not None else "—"
+        parts.append(f"{INDICATORS[name].label} {shown}")
+    return "；".join(parts)
+
+
+def review_tables(dash: Dashboard) -> None:
+    """Grades, deductions by dimension and the most frequent findings of final reviews; the members'
+    (or teams') average review score beside their ratio. Two engine calls."""
+    subject, period = dash.subject, dash.period
+    common = {
+        "date_from": period.date_from,
+        "date_to": period.date_to,
+        "filters": subject.filters,
+        "scope": subject.scope,
+    }
+    member_key = {"team": "prosecutor", "department": "prosecutor", "unit": "team"}.get(subject.kind)
+    report = review_stats_for(group_by=[member_key] if member_key else None, **common)
+    total = report.total
+    grades = Table("grades", _("评查等级（已生效的评查）"), [Column(_("等级")), Column(_("件数"), True)])
+    for grade, label in Grade.choices:
+        grades.rows.append([cell(str(label)), cell(total.grades.get(grade, 0))])
+    average = total.average_score
+    grades.footer = [cell(_("评查件数 / 平均分")), cell(total.reviews, text=f"{total.reviews} / {average or '—'}")]
+    dash.tables["grades"] = grades
+    deductions = Table(
+        "deductions", _("扣分最多的评查维度与评查项"), [Column(_("维度或评查项")), Column(_("扣分或次数"), True)]
+    )
+    for dimension, points in sorted(total.deductions.items(), key=lambda kv: -kv[1]):
+        if points:
+            deductions.rows.append([cell(str(Dimension(dimension).label)), cell(float(points), text=f"−{points}")])
+    texts = dict(ReviewItem.objects.filter(code__in=[c for c, _n in total.top_findings]).values_list("code", "text"))
+    for code, times in total.top_findings:
+        deductions.rows.append(
+            [cell(f"{code} {texts.get(code, '')}".strip()), cell(times, text=_("%(n)d 次") % {"n": times})]
+        )
+    dash.tables["deductions"] = deductions
+    target = dash.tables.get("members" if member_key == "prosecutor" else "teams")
+    if target is not None and member_key:
+        scores = {row.keys.get(member_key): row for row in report.rows}
+        target.columns += [Column(_("评查件数"), True), Column(_("评查平均分"), True)]
+        for key, row in zip(target.keys, target.rows, strict=True):
+            review = scores.get(key)
+            row.append(cell(review.reviews if review else 0))
+            row.append(cell(float(review.average_score) if review and review.reviews else None))
+
+
 def add_sections(dash: Dashboard, user, case_q: Q, today: datetime.date) -> None:
-    """Add the at-risk, indicator and review tables to `dash`."""
+    """Add the indicator, review and at-risk tables to `dash`."""
+    dash.tables["indicators"] = indicators_table(dash)
+    review_tables(dash)
     dash.tables["at_risk"] = at_risk_table(user, case_q, today)

@@ -52,6 +52,7 @@ class Table:
     rows: list[list[Cell]] = field(default_factory=list)
     footer: list[Cell] | None = None
     caption: str = ""
+    keys: list = field(default_factory=list)  # the group key of each row, where rows are groups
 
     @property
     def body(self) -> list[list[tuple[Cell, bool]]]:

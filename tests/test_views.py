@@ -78,7 +78,7 @@ def test_each_role_lands_on_its_own_page(client, office, who, target):
 
 def test_team_dashboard_shows_the_engine_numbers(client, office, django_assert_max_num_queries):
     client_for(client, office.users["lead"])
-    with django_assert_max_num_queries(30):
+    with django_assert_max_num_queries(24):
         response = client.get(reverse("teams:team", args=["T-HQ"]))
     assert response.status_code == 200
     dash = response.context["dash"]
@@ -113,11 +113,11 @@ def test_dashboards_refuse_what_the_viewer_may_not_see(client, office):
 @pytest.mark.parametrize(
     "name, arg, who, limit",
     [
-        ("teams:prosecutor", "P-001", "lead", 25),
-        ("teams:department", "D-1", "leadership", 25),
-        ("teams:unit", "U-MAIN", "leadership", 30),
-        ("teams:work", None, "clerk", 12),
-        ("cases:list", None, "leadership", 14),
+        ("teams:prosecutor", "P-001", "lead", 20),
+        ("teams:department", "D-1", "leadership", 28),
+        ("teams:unit", "U-MAIN", "leadership", 22),
+        ("teams:work", None, "clerk", 9),
+        ("cases:list", None, "leadership", 10),
     ],
 )
 def test_pages_answer_in_a_fixed_number_of_queries(
@@ -190,7 +190,7 @@ def test_logging_an_event_moves_the_items_and_a_refusal_names_the_rule(client, o
 def test_case_page_shows_timeline_and_history(client, office, django_assert_max_num_queries):
     client_for(client, office.users["leadership"])
     case = office.cases[0]
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(15):
         response = client.get(reverse("cases:detail", args=[case.pk]))
     text = response.content.decode()
     assert response.status_code == 200
