@@ -6,11 +6,13 @@ a team in A, and one login per role.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 from dataclasses import dataclass
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import transaction
 
 from cases.ratio import ratio_for
 from teams import access
@@ -90,6 +92,21 @@ VISIBLE_CASES = {
     "clerk_b": {"b"},
 }
 WRITERS = {"admin", "clerk", "clerk_b"}
+
+
+@contextlib.contextmanager
+def rolled_back():
+    """A transaction that is always rolled back: module-scoped data for read-mostly test modules.
+
+    Each test still runs in its own savepoint (pytest-django), so writes in a test vanish after it.
+    """
+    atomic = transaction.atomic()
+    atomic.__enter__()
+    try:
+        yield
+    finally:
+        transaction.set_rollback(True)
+        atomic.__exit__(None, None, None)
 
 
 @pytest.fixture

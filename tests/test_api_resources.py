@@ -8,7 +8,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from teams.api.auth import issue_token
-from tests.test_access import VISIBLE_CASES, build_world
+from tests.test_access import VISIBLE_CASES, build_world, rolled_back
 
 ROLES = sorted(VISIBLE_CASES)
 
@@ -62,16 +62,8 @@ ALL_CODES = {resource: VISIBLE[resource]["admin"] for resource in VISIBLE}
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker):
     """One world for the whole module (read-only tests): built once, rolled back at the end."""
-    from django.db import transaction
-
-    with django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            yield build_world()
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
+    with django_db_blocker.unblock(), rolled_back():
+        yield build_world()
 
 
 def client_for(world, role: str) -> APIClient:

@@ -34,7 +34,8 @@ def _flatten(row: dict, prefix: str = "") -> dict:
         if isinstance(value, dict):
             flat.update(_flatten(value, name + "."))
         elif isinstance(value, list):
-            flat[name] = "; ".join(str(v) for v in value)
+            # e.g. top findings [{"item": "E01", "count": 3}, ...] → "E01:3; ..."
+            flat[name] = "; ".join(":".join(map(str, v.values())) if isinstance(v, dict) else str(v) for v in value)
         else:
             flat[name] = value
     return flat

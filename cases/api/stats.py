@@ -68,6 +68,7 @@ def review_row(row) -> dict:
         "average_score": data.get("average_score"),
         "grades": dict(data.get("grades") or {}),
         "deductions": dict(data.get("deductions") or {}),
+        "top_findings": list(data.get("top_findings") or []),
     }
 
 
@@ -141,6 +142,13 @@ class IndicatorReportSerializer(_ReportSerializer):
     total = IndicatorRowSerializer()
 
 
+class TopFindingSerializer(serializers.Serializer):
+    """A review item and how often it was found."""
+
+    item = serializers.CharField(help_text="评查项编码 / review item code")
+    count = serializers.IntegerField(help_text="次数 / times found")
+
+
 ReviewRowSerializer = type(
     "ReviewStatsRow",
     (serializers.Serializer,),
@@ -151,6 +159,9 @@ ReviewRowSerializer = type(
         "grades": serializers.DictField(child=serializers.IntegerField(), help_text="等次 → 件数 / grade → count"),
         "deductions": serializers.DictField(
             child=serializers.FloatField(), help_text="评查维度 → 扣分 / dimension → points deducted"
+        ),
+        "top_findings": serializers.ListField(
+            child=TopFindingSerializer(), help_text="最常见评查项 / most frequent review items"
         ),
         "__doc__": "One group of final quality reviews.",
     },
@@ -266,7 +277,7 @@ class ReviewStatsView(_StatsView):
         kwargs = self.engine_kwargs(request)
         engine = review_engine()
         if engine is None:
-            empty = {"reviews": 0, "average_score": None, "grades": {}, "deductions": {}}
+            empty = {"reviews": 0, "average_score": None, "grades": {}, "deductions": {}, "top_findings": []}
             return Response(self.envelope(None, kwargs, [], empty))
         report = engine(**kwargs)
         rows = [review_row(r) for r in report.rows]
