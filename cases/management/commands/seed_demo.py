@@ -1,0 +1,101 @@
+"""`manage.py seed_demo`: generate the demo office and create the demo logins (one password), then print them."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from cases.demo import PRESETS, DemoDataError, generate
+from cases.models import Case
+from teams.models import Membership, Prosecutor, StaffRole, Team, Unit
+
+DEFAULT_PASSWORD = "caseqa-demo"
+# (username, what the login is for); staff roles are granted on the root unit (it sees its whole subtree).
+LOGINS = [
+    ("admin", "超级管理员（/admin/）", None),
+    ("clerk", "案件管理部门（案管）", StaffRole.Kind.CASE_MANAGEMENT),
+    ("leader", "院领导", StaffRole.Kind.LEADERSHIP),
+    ("reviewer", "评查员", StaffRole.Kind.REVIEWER),
+    ("review_lead", "评查组长", StaffRole.Kind.REVIEW_LEAD),
+    ("team_lead", "办案团队带头人（合规护企）", None),
+    ("prosecutor", "承办检察官（合规护企成员）", None),
+]
+
+
+class Command(BaseCommand):
+    help = "生成演示数据（单位、部门、检察人员、团队、案件与诉讼环节）并创建演示账号。"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--scale", default="small", choices=sorted(PRESETS), help="数据规模（默认 small）")
+        parser.add_argument("--seed", type=int, default=2026, help="随机种子：相同参数与种子生成相同数据")
+        parser.add_argument("--if-empty", action="store_true", help="已有案件时不生成（仍打印登录信息）")
+        parser.add_argument("--password", default=DEFAULT_PASSWORD, help="所有演示账号的密码")
+
+    def handle(self, *args, scale: str, seed: int, if_empty: bool, password: str, **options):
+        if if_empty and Case.objects.exists():
+            self.stdout.write("数据库中已有案件，未生成演示数据。")
+            self._print_logins(password, existing_only=True)
+            return
+        self.stdout.write(f"正在生成演示数据（规模 {scale}，种子 {seed}）……")
+        try:
+            summary = generate(scale, seed=seed, progress=self._progress)
+        except DemoDataError as error:
+            raise CommandError(str(error)) from error
+        self.stdout.write(self.style.SUCCESS(str(summary)))
+        self._create_logins(password)
+        self._print_logins(password)
+
+    def _progress(self, done: int, total: int) -> None:
+        if total >= 50_000:
+            self.stdout.write(f"  {done:,} / {total:,}")
+
+    @transaction.atomic
+    def _create_logins(self, password: str) -> None:
+        User = get_user_model()
+        root = Unit.objects.filter(parent__isnull=True).order_by("code").first()
+        team = Team.objects.filter(unit=root, name="合规护企").first() or Team.objects.order_by("pk").first()
+        leader = _member(team, Membership.Role.LEADER)
+        member = (
+            _member(team, Membership.Role.CORE, exclude=leader)
+            or _member(team, Membership.Role.MEMBER, exclude=leader)
+            or Prosecutor.objects.filter(unit=root, role="prosecutor").exclude(pk=getattr(leader, "pk", None)).first()
+        )
+        for username, _label, kind in LOGINS:
+            user, _created = User.objects.get_or_create(username=username)
+            user.set_password(password)
+            if username == "admin":
+                user.is_staff = user.is_superuser = True
+            user.save()
+            if kind:
+                StaffRole.objects.get_or_create(user=user, unit=root, kind=kind)
+            person = {"team_lead": leader, "prosecutor": member}.get(username)
+            if person is not None:
+                Prosecutor.objects.filter(user=user).exclude(pk=person.pk).update(user=None)
+                person.user = user
+                person.save(update_fields=["user"])
+                user.first_name = person.name
+                user.save(update_fields=["first_name"])
+
+    def _print_logins(self, password: str, existing_only: bool = False) -> None:
+        User = get_user_model()
+        present = set(User.objects.filter(username__in=[u for u, *_ in LOGINS]).values_list("username", flat=True))
+        rows = [(u, label) for u, label, _k in LOGINS if u in present or not existing_only]
+        if not rows:
+            self.stdout.write("没有演示账号。")
+            return
+        self.stdout.write(self.style.SUCCESS(f"演示账号（密码均为 {password}，http://127.0.0.1:8000/ ）："))
+        for username, label in rows:
+            self.stdout.write(f"  {username:<12} {label}")
+
+
+def _member(team: Team | None, role: str, exclude: Prosecutor | None = None) -> Prosecutor | None:
+    """A prosecutor (role 检察官) holding `role` in `team`, current membership first."""
+    if team is None:
+        return None
+    people = Prosecutor.objects.filter(
+        memberships__team=team, memberships__role=role, memberships__date_to__isnull=True, role="prosecutor"
+    )
+    if exclude is not None:
+        people = people.exclude(pk=exclude.pk)
+    return people.order_by("staff_code").first()
