@@ -9,11 +9,12 @@ engine calls, whatever the number of months, members or cases.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
-from urllib.parse import urlencode
+from urllib.parse import quote
 
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -51,10 +52,19 @@ def event_labels() -> dict[str, str]:
     return labels
 
 
+@functools.lru_cache(maxsize=16)
+def _case_list_path(script_prefix: str) -> str:
+    return reverse("cases:list")
+
+
 def case_list_url(**params: object) -> str:
-    """The case list filtered to `params` (None values dropped): the target of every drill-down."""
-    clean = {k: v for k, v in params.items() if v not in (None, "")}
-    return f"{reverse('cases:list')}?{urlencode(clean)}"
+    """The case list filtered to `params` (None values dropped): the target of every drill-down.
+
+    A dashboard builds a few hundred of these, so the path is reversed once and values are quoted
+    directly (codes and ISO dates) rather than through `urlencode`.
+    """
+    query = "&".join(f"{k}={quote(str(v), safe='-:')}" for k, v in params.items() if v not in (None, ""))
+    return f"{_case_list_path(get_script_prefix())}?{query}"
 
 
 @dataclass
