@@ -1,0 +1,241 @@
+"""Malformed import files get a clear report, never a crash, and never a half-written import.
+
+Hypothesis builds a valid cases or events file, then damages it the ways real files are damaged:
+a wrong encoding, a truncated or corrupted XLSX, spreadsheet formulas, 1 MB cells, missing and
+extra columns, duplicated rows, impossible dates (2025-02-30), stray bytes. Whatever comes in,
+`run_import` returns a report; if it refuses the file, every error names a row and a reason and
+no table changed. RELIABILITY_FUZZ_EXAMPLES raises the number of files per property (the figure in
+docs/reliability.md comes from a run with 1,000).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import os
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+from cases import rollup
+from cases.importer import run_import
+from tests.factories import make_case
+from tests.test_import_support import CASE_HEADER, EVENT_HEADER, table_counts
+
+D = datetime.date
+EXAMPLES = int(os.getenv("RELIABILITY_FUZZ_EXAMPLES", "25"))
+FUZZ = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+MEGABYTE_CELL = "案" * (1024 * 1024 // 3 + 1)  # 1 MB of UTF-8
+FORMULAS = ["=1+1", '=HYPERLINK("http://x","y")', "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A2)", "=A1*1000"]
+BAD_DATES = ["2025-02-30", "2025-13-01", "0000-00-00", "2025/2/29", "2025年2月30日", "99999999", "-1", "1e308", "NaN"]
+
+
+@pytest.fixture
+def today(today_fixed):
+    return today_fixed(D(2025, 12, 31))
+
+
+def valid_rows(kind: str, case_no: str) -> tuple[list[str], list[list[str]]]:
+    if kind == "cases":
+        return CASE_HEADER, [
+            [f"检刑受[2025]{n:04d}号", f"某某涉嫌盗窃案{n}", "刑事", "普通", "U-MAIN", "D-1", "P-001", "T-HQ", ""]
+            for n in range(1, 4)
+        ]
+    return EVENT_HEADER, [
+        [case_no, "prosecution_review", "2025-03-01", "1", "", ""],
+        [case_no, "supplementary_investigation", "2025-03-20", "1", "", "退补"],
+        [case_no, "resubmission", "2025-04-18", "", "P-002", ""],
+    ]
+
+
+@st.composite
+def damaged_table(draw, kind: str, case_no: str):
+    """A header and rows with one to four kinds of damage applied."""
+    header, rows = valid_rows(kind, case_no)
+    header, rows = list(header), [list(r) for r in rows]
+    for damage in draw(st.lists(st.sampled_from(TABLE_DAMAGE), min_size=1, max_size=4)):
+        header, rows = damage(draw, header, rows)
+    return header, rows
+
+
+def _cell(draw, rows):
+    r = draw(st.integers(0, max(len(rows) - 1, 0)))
+    c = draw(st.integers(0, max(len(rows[r]) - 1, 0))) if rows and rows[r] else 0
+    return r, c
+
+
+def formula(draw, header, rows):
+    if rows and rows[0]:
+        r, c = _cell(draw, rows)
+        rows[r][c] = draw(st.sampled_from(FORMULAS))
+    return header, rows
+
+
+def huge_cell(draw, header, rows):
+    if rows and rows[0]:
+        r, c = _cell(draw, rows)
+        rows[r][c] = MEGABYTE_CELL
+    return header, rows
+
+
+def drop_column(draw, header, rows):
+    if header:
+        c = draw(st.integers(0, len(header) - 1))
+        header = header[:c] + header[c + 1 :]
+        rows = [row[:c] + row[c + 1 :] for row in rows]
+    return header, rows
+
+
+def extra_column(draw, header, rows):
+    name = draw(st.sampled_from(["extra", "备注2", "", "case_no", "=cmd"]))
+    return [*header, name], [[*row, draw(st.text(max_size=20))] for row in rows]
+
+
+def duplicate_rows(draw, header, rows):
+    return header, rows + rows[: draw(st.integers(1, 3))]
+
+
+def bad_date(draw, header, rows):
+    for name in ("date", "closed_on"):
+        if name in header and rows:
+            c = header.index(name)
+            rows[draw(st.integers(0, len(rows) - 1))][c] = draw(st.sampled_from(BAD_DATES))
+    return header, rows
+
+
+def ragged_row(draw, header, rows):
+    if rows:
+        r = draw(st.integers(0, len(rows) - 1))
+        rows[r] = rows[r][: draw(st.integers(0, len(rows[r])))] + draw(st.lists(st.text(max_size=5), max_size=3))
+    return header, rows
+
+
+def random_text(draw, header, rows):
+    if rows and rows[0]:
+        r, c = _cell(draw, rows)
+        rows[r][c] = draw(st.text(max_size=50))
+    return header, rows
+
+
+TABLE_DAMAGE = [formula, huge_cell, drop_column, extra_column, duplicate_rows, bad_date, ragged_row, random_text]
+
+
+def csv_bytes(header, rows, encoding: str) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue().encode(encoding, errors="replace")
+
+
+def xlsx_bytes(kind: str, header, rows) -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = kind
+    # Excel itself cannot hold control characters: a real workbook never carries them.
+    clean = lambda row: [ILLEGAL_CHARACTERS_RE.sub("", v) for v in row]  # noqa: E731
+    sheet.append(clean(header))
+    for row in rows:
+        sheet.append(clean(row))
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+@st.composite
+def damaged_file(draw, case_no: str) -> tuple[str, str | None, bytes]:
+    """(file name, --kind or None, bytes): a damaged table as CSV or XLSX, then byte-level damage."""
+    kind = draw(st.sampled_from(["cases", "events"]))
+    header, rows = draw(damaged_table(kind, case_no))
+    if draw(st.booleans()):
+        name = "file.csv"
+        data = csv_bytes(header, rows, draw(st.sampled_from(["utf-8", "utf-8-sig", "gb18030", "utf-16", "latin-1"])))
+    else:
+        name = "file.xlsx"
+        data = xlsx_bytes(kind, header, rows)
+    byte_damage = draw(st.sampled_from(["none", "truncate", "flip", "prefix"]))
+    if byte_damage == "truncate" and data:
+        data = data[: draw(st.integers(0, len(data) - 1))]
+    elif byte_damage == "flip" and data:
+        position = draw(st.integers(0, len(data) - 1))
+        data = data[:position] + bytes([data[position] ^ 0xFF]) + data[position + 1 :]
+    elif byte_damage == "prefix":
+        data = draw(st.binary(min_size=1, max_size=64)) + data
+    return name, draw(st.sampled_from([kind, None])), data
+
+
+def assert_clear_refusal_or_clean_import(report, before: dict) -> None:
+    if report.ok:
+        assert report.written
+        return
+    assert table_counts() == before, "a refused file wrote something"
+    assert report.errors or report.errors_not_listed
+    for issue in report.errors:
+        assert issue.reason.strip(), issue
+        assert issue.row >= 1, issue
+        assert len(issue.value) <= 201, "a 1 MB cell must be shortened in the report"
+
+
+@pytest.mark.django_db
+@FUZZ
+@given(data=st.data())
+def test_damaged_files_get_a_clear_report(org, today, tmp_path, data):
+    case = make_case(org.prosecutors[0])
+    name, kind, content = data.draw(damaged_file(case.case_no))
+    path = tmp_path / name
+    path.write_bytes(content)
+    before = table_counts()
+
+    report = run_import(path, kind)  # must return, whatever the bytes
+
+    assert_clear_refusal_or_clean_import(report, before)
+    maintained = rollup.snapshot()
+    rollup.rebuild()
+    assert rollup.snapshot() == maintained
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("cut", [0.1, 0.5, 0.9, 0.99])
+def test_truncated_xlsx_is_refused_with_a_file_error(org, today, tmp_path, cut):
+    header, rows = valid_rows("cases", "")
+    content = xlsx_bytes("cases", header, rows * 50)
+    path = tmp_path / "cut.xlsx"
+    path.write_bytes(content[: int(len(content) * cut)])
+    before = table_counts()
+    report = run_import(path)
+    assert not report.ok and table_counts() == before
+    assert any("XLSX" in issue.reason for issue in report.errors), report.errors
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("bad", ["2025-02-30", "2025-13-01", "2025年2月30日"])
+def test_impossible_date_names_row_column_and_value(org, today, tmp_path, bad):
+    case = make_case(org.prosecutors[0])
+    path = tmp_path / "events.csv"
+    path.write_bytes(csv_bytes(EVENT_HEADER, [[case.case_no, "prosecution_review", bad, "", "", ""]], "utf-8"))
+    before = table_counts()
+    report = run_import(path, "events")
+    assert not report.ok and table_counts() == before
+    assert [(i.row, i.column, i.value) for i in report.errors] == [(2, "date", bad)]
+
+
+@pytest.mark.django_db
+def test_formula_cells_are_kept_as_plain_text(org, today, tmp_path):
+    """A title like =HYPERLINK(...) is stored as the text it is, never evaluated."""
+    header, rows = valid_rows("cases", "")
+    rows[0][1] = '=HYPERLINK("http://evil","点我")'
+    path = tmp_path / "cases.csv"
+    path.write_bytes(csv_bytes(header, rows[:1], "utf-8"))
+    report = run_import(path, "cases")
+    assert report.ok, report.errors
+    from cases.models import Case
+
+    assert Case.objects.get(case_no=rows[0][0]).title == '=HYPERLINK("http://evil","点我")'
