@@ -2,10 +2,42 @@
 
 from __future__ import annotations
 
+from numbers import Number
+
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+
+GRADE_CODES = ("excellent", "qualified", "flawed", "unqualified")
+
+
+def validate_scheme_rules(rules) -> None:
+    """Refuse a scheme whose rules the assessment cannot read, naming the key at fault."""
+    if not isinstance(rules, dict):
+        raise ValidationError({"rules": _("计分规则须为 JSON 对象")})
+    quality, efficiency = rules.get("quality", {}), rules.get("efficiency", {})
+    if not isinstance(quality, dict) or not isinstance(efficiency, dict):
+        raise ValidationError({"rules": _("quality 与 efficiency 须为 JSON 对象")})
+    numbers = [("quality.base", quality.get("base", 0)), ("quality.floor", quality.get("floor", 0) or 0)]
+    points = quality.get("grade_points", {})
+    if not isinstance(points, dict) or set(points) - set(GRADE_CODES):
+        raise ValidationError(
+            {"rules": _("quality.grade_points 的键须为 %(codes)s") % {"codes": ", ".join(GRADE_CODES)}}
+        )
+    numbers += [(f"quality.grade_points.{k}", v) for k, v in points.items()]
+    numbers += [
+        (f"efficiency.{k}", efficiency[k])
+        for k in ("step", "points_per_step", "max_bonus", "max_penalty")
+        if k in efficiency
+    ]
+    for key, value in numbers:
+        if isinstance(value, bool) or not isinstance(value, Number):
+            raise ValidationError({"rules": _("%(key)s 须为数字") % {"key": key}})
+    for key in ("step", "max_bonus", "max_penalty"):
+        if key in efficiency and efficiency[key] < 0:
+            raise ValidationError({"rules": _("efficiency.%(key)s 不能为负数") % {"key": key}})
 
 
 class AssessmentScheme(models.Model):
@@ -29,6 +61,9 @@ class AssessmentScheme(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year} {self.name}"
+
+    def clean(self) -> None:
+        validate_scheme_rules(self.rules)
 
 
 class TeamTarget(models.Model):

@@ -5,10 +5,17 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+
+
+def check_effective_dates(obj) -> None:
+    """An effective range must not end before it starts."""
+    if obj.effective_to and obj.effective_from and obj.effective_to < obj.effective_from:
+        raise ValidationError({"effective_to": _("失效日期不能早于生效日期")})
 
 
 class InForceQuerySet(models.QuerySet):
@@ -78,6 +85,9 @@ class ReviewItem(models.Model):
     def __str__(self) -> str:
         return f"{self.code} {self.text}"
 
+    def clean(self) -> None:
+        check_effective_dates(self)
+
 
 class GradeScale(models.Model):
     """A grade scale (评定等级) with its effective dates and the wording of each grade (2017 / 2026)."""
@@ -101,6 +111,21 @@ class GradeScale(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        check_effective_dates(self)
+        if self.effective_from:
+            # Two scales in force on one day would make the grade wording ambiguous.
+            overlapping = GradeScale.objects.exclude(pk=self.pk).filter(
+                models.Q(effective_to__isnull=True) | models.Q(effective_to__gte=self.effective_from)
+            )
+            if self.effective_to:
+                overlapping = overlapping.filter(effective_from__lte=self.effective_to)
+            clash = overlapping.first()
+            if clash:
+                raise ValidationError(
+                    {"effective_from": _("与评定等级标准“%(name)s”的适用期间重叠") % {"name": clash.name}}
+                )
 
     def label(self, grade: str | None) -> str:
         """The wording of a grade code on this scale ('' for none)."""
