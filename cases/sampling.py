@@ -160,15 +160,20 @@ def _assign_reviewers(drawn: list[tuple[Case, str]]) -> list[SampledCase]:
 
 
 def create_sampled_reviews(result: SampleResult, actor, *, reviewed_on: datetime.date | None = None) -> list:
-    """Open a draft review for each assigned case of a sample (重点 for key cases, else 常规)."""
+    """Open a draft review for each assigned case of a sample (重点 for key cases, else 常规); all or none."""
+    from django.db import transaction
+
     from cases.review_workflow import create_review
 
     reviews = []
-    for sampled in result.cases:
-        if sampled.reviewer is None:
-            continue
-        review_type = QualityReview.Type.KEY if sampled.reason == KEY else QualityReview.Type.ROUTINE
-        reviews.append(
-            create_review(sampled.case, sampled.reviewer, actor=actor, review_type=review_type, reviewed_on=reviewed_on)
-        )
+    with transaction.atomic():
+        for sampled in result.cases:
+            if sampled.reviewer is None:
+                continue
+            review_type = QualityReview.Type.KEY if sampled.reason == KEY else QualityReview.Type.ROUTINE
+            reviews.append(
+                create_review(
+                    sampled.case, sampled.reviewer, actor=actor, review_type=review_type, reviewed_on=reviewed_on
+                )
+            )
     return reviews

@@ -113,3 +113,41 @@ def test_team_results_track_the_target_month_by_month(ro):
     )  # (100 + 100 + 100 + 99 + 80) / 5
     assert members["P-003"].cases == 0 and members["P-003"].average_score is None
     assert result.grades["excellent"] == 2
+
+
+@pytest.mark.parametrize(
+    "rules, fragment",
+    [
+        ([], "JSON"),
+        ({"quality": {"grade_points": {"gold": 3}}}, "grade_points"),
+        ({"quality": {"base": "forty"}}, "quality.base"),
+        ({"efficiency": {"step": -0.1}}, "efficiency.step"),
+    ],
+)
+def test_a_scheme_the_assessment_cannot_read_is_refused(db, rules, fragment):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as err:
+        AssessmentScheme(year=2030, name="x", rules=rules).full_clean()
+    assert fragment in str(err.value)
+
+
+def test_grade_scales_may_not_overlap_and_dates_are_ordered(db):
+    from django.core.exceptions import ValidationError
+
+    from cases.models import GradeScale, ReviewItem
+
+    with pytest.raises(ValidationError, match="重叠"):
+        GradeScale(code="scale-x", name="x", effective_from=D(2025, 6, 1)).full_clean()
+    GradeScale(code="scale-old", name="old", effective_from=D(2010, 1, 1), effective_to=D(2016, 12, 31)).full_clean()
+    item = ReviewItem(
+        code="X-1",
+        dimension="law",
+        text="x",
+        nature="flaw",
+        points=1,
+        effective_from=D(2025, 2, 1),
+        effective_to=D(2025, 1, 1),
+    )
+    with pytest.raises(ValidationError, match="失效日期"):
+        item.full_clean()

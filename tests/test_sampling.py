@@ -113,3 +113,18 @@ def test_sample_opens_draft_reviews_of_the_right_type(ro):
     assert len(reviews) == len(result.cases) == 4
     assert {r.case.case_no for r in reviews if r.review_type == "key"} == {"A-KEY", "B-KEY"}
     assert sample_cases("2025-06", 10, seed=2).cases == []
+
+
+def test_command_prints_the_sample_and_opens_drafts(ro):
+    import io
+
+    from django.core.management import CommandError, call_command
+
+    from cases.models import QualityReview
+
+    out = io.StringIO()
+    call_command("sample_reviews", month="2025-06", percentage=10, seed="2", create=True, lead="lead", stdout=out)
+    assert "4 case(s) drawn" in out.getvalue() and "4 draft review(s) opened" in out.getvalue()
+    assert QualityReview.objects.filter(status="draft").count() == 4
+    with pytest.raises(CommandError, match="percentage"):
+        call_command("sample_reviews", month="2025-06", percentage=101, seed="2", stdout=out)
