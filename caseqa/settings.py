@@ -184,6 +184,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One name for a choice set used by several fields (e.g. computed and final review grades).
+    "ENUM_NAME_OVERRIDES": {"GradeEnum": "cases.models.review.Grade"},
 }
 
 SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", str(PRODUCTION))
