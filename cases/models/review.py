@@ -221,6 +221,21 @@ class QualityReview(models.Model):
     def __str__(self) -> str:
         return f"{self.case} · {self.get_review_type_display()} · {self.reviewed_on}"
 
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("cases:review_detail", args=[self.pk])
+
+    @property
+    def review_url(self) -> str | None:
+        """The review's page, or None where the review pages are not routed."""
+        from django.urls import NoReverseMatch
+
+        try:
+            return self.get_absolute_url()
+        except NoReverseMatch:
+            return None
+
     @property
     def grade_label(self) -> str:
         """The final grade in the wording of this review's scale."""
