@@ -94,7 +94,13 @@ DATABASES = {
     )
 }
 if os.getenv("DATABASE_REPLICA_URL"):
-    DATABASES["replica"] = dj_database_url.parse(os.environ["DATABASE_REPLICA_URL"])
+    # Statistics reads go to a read replica (caseqa/db_router.py); in tests it mirrors the default database.
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"], conn_max_age=envint("CONN_MAX_AGE", "0")
+    )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["caseqa.db_router.StatisticsReplicaRouter"]
+    MIDDLEWARE.append("caseqa.db_router.StatisticsReadsMiddleware")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL and a busy timeout let the demo server and an import run side by side; IMMEDIATE makes
     # each transaction take the single write lock at BEGIN, so concurrent writers queue (up to the
