@@ -1,0 +1,112 @@
+"""Browser tests: pytest-playwright driving Debian's /usr/bin/chromium against Django's live server.
+
+`playwright install` cannot download browsers here, so the launch points at the system Chromium.
+Playwright's sync API runs an event loop in the test thread; Django refuses ORM calls from a thread
+with a running loop unless DJANGO_ALLOW_ASYNC_UNSAFE is set, which is safe here (one thread uses it).
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+
+import pytest
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = "/usr/bin/chromium"
+PASSWORD = "browser-test-pw-1"
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    }
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    viewport = {"width": 1366, "height": 900}  # a laptop screen
+    return {**browser_context_args, "locale": "zh-CN", "viewport": viewport, "accept_downloads": True}
+
+
+def _reseed() -> None:
+    """The live server needs committed data, so these tests run on a transactional database, which
+    is flushed after each test, seeds written by migrations included: put the seeds back."""
+    from cases.catalogue_seed import seed_criminal_2020
+    from cases.models import AssessmentScheme, EventType, GradeScale, ReviewItem, RuleSet
+    from cases.review_seed import seed_reviews
+
+    if not EventType.objects.exists():
+        seed_criminal_2020(RuleSet, EventType)
+    if not ReviewItem.objects.exists():
+        seed_reviews(ReviewItem, GradeScale, AssessmentScheme)
+
+
+@pytest.fixture
+def demo_office(transactional_db, settings):
+    """The test office with a login per role (fast password hashing) and cases over two months."""
+    from django.contrib.auth.models import User
+    from django.utils import timezone
+
+    from teams.models import StaffRole
+    from teams.periods import add_months, month_label
+    from tests.factories import make_case, make_office
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    _reseed()
+    org = make_office()
+    p1, p2, p3 = org.prosecutors
+
+    def login(name, prosecutor=None, kind=None):
+        user = User.objects.create_user(name, password=PASSWORD)
+        if prosecutor:
+            prosecutor.user = user
+            prosecutor.save()
+        if kind:
+            StaffRole.objects.create(user=user, unit=org.unit, kind=kind)
+        return user
+
+    org.users = {
+        "lead": login("lead", p1),
+        "prosecutor": login("prosecutor", p2),
+        "leadership": login("leadership", kind=StaffRole.Kind.LEADERSHIP),
+        "clerk": login("clerk", kind=StaffRole.Kind.CASE_MANAGEMENT),
+    }
+    today = timezone.localdate()
+    this_month = today.replace(day=1)
+    last_month = add_months(this_month, -1)
+    day1 = last_month + datetime.timedelta(days=2)
+    org.cases = [
+        make_case(p1, [("prosecution_review", day1), ("supplementary_investigation", day1)], team=org.team),
+        make_case(p3, [("prosecution_review", day1)], team=org.team),
+        make_case(p1, [("prosecution_review", this_month), ("review_extension", this_month)], team=org.team),
+        make_case(p2, [("arrest_review", this_month)]),
+    ]
+    org.months = (month_label(last_month), month_label(this_month))
+    return org
+
+
+@pytest.fixture
+def sign_in(page, live_server):
+    """Log in through the login form; returns the page after the landing redirect."""
+
+    def go(username: str):
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.get_by_label("用户名").fill(username)
+        page.get_by_label("密码").fill(PASSWORD)
+        page.get_by_role("button", name="登录").click()
+        page.wait_for_load_state("load")
+        return page
+
+    return go
