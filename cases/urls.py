@@ -1,7 +1,8 @@
-"""Case list and page, registering cases, logging events, the import upload."""
+"""Case list and page, registering cases, logging events, the import upload, the review pages."""
 
 from django.urls import path
 
+from cases import views_reviews
 from cases.views import imports, pages
 
 app_name = "cases"
@@ -12,4 +13,5 @@ urlpatterns = [
     path("cases/<int:pk>/", pages.case_detail, name="detail"),
     path("cases/<int:pk>/events/new/", pages.event_create, name="event_create"),
     path("imports/upload/", imports.import_upload, name="import"),
+    *views_reviews.urlpatterns,
 ]

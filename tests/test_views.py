@@ -42,6 +42,7 @@ def office(org):
         "leadership": login("leadership", kind=StaffRole.Kind.LEADERSHIP),
         "clerk": login("clerk", kind=StaffRole.Kind.CASE_MANAGEMENT),
         "outsider": login("outsider"),
+        "reviewer": login("reviewer", kind=StaffRole.Kind.REVIEWER),
     }
     day1, day2 = last_month + datetime.timedelta(days=2), this_month
     org.cases = [
@@ -67,6 +68,7 @@ def client_for(client, user):
         ("leadership", ("teams:unit", "U-MAIN")),
         ("clerk", ("teams:work", None)),
         ("outsider", ("cases:list", None)),
+        ("reviewer", ("cases:reviews", None)),
     ],
 )
 def test_each_role_lands_on_its_own_page(client, office, who, target):
@@ -122,7 +124,7 @@ def test_dashboards_refuse_what_the_viewer_may_not_see(client, office):
 )
 def test_pages_answer_in_a_fixed_number_of_queries(
     client, office, django_assert_max_num_queries, name, arg, who, limit
-):  # noqa: E501
+):
     client_for(client, office.users[who])
     with django_assert_max_num_queries(limit):
         response = client.get(reverse(name, args=[arg] if arg else []))

@@ -18,7 +18,7 @@ from cases import deadlines, services
 from cases.models import Case, EventType, ProceduralEvent
 from cases.views.filtering import FILTER_PARAMS, filter_cases
 from cases.views.forms import CaseForm, EventForm
-from teams.access import can_write, can_write_case, visible_cases, visible_teams, writable_unit_ids
+from teams.access import access_for, can_write, can_write_case, visible_cases, visible_teams, writable_unit_ids
 from teams.tables import EXPORT_FORMATS, Column, Table, cell, export_response
 
 PAGE_SIZE = 50
@@ -100,6 +100,7 @@ def _detail_context(request: HttpRequest, case: Case, form: EventForm | None, vi
         "form": form,
         "violations": violations,
         "may_write": can_write_case(request.user, case),
+        "may_review": bool(access_for(request.user).roles & {"reviewer", "review_lead"}) and case.closed_on,
     }
 
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from teams import sections
 from teams.access import access_for, can_write
 from teams.models import Prosecutor, StaffRole, Team, Unit
+from teams.tables import EXPORT_FORMATS, export_response
 
 
 def landing_url(user) -> str:
@@ -54,9 +55,7 @@ def work_queue(request: HttpRequest) -> HttpResponse:
     """Case-management staff: open cases at risk, recent imports and quick links."""
     today = timezone.localdate()
     table = sections.at_risk_table(request.user, Q(), today)
-    if request.GET.get("export") == "at_risk":
-        from teams.tables import export_response
-
+    if request.GET.get("export") == "at_risk" and request.GET.get("format") in EXPORT_FORMATS:
         return export_response(table, request.GET.get("format", "csv"), f"at-risk-{today.isoformat()}")
     context = {
         "table": table,
