@@ -15,13 +15,22 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 from django.utils.translation import gettext as _
 
+from cases.importer.db import select_in
 from cases.importer.report import ImportReport
 from cases.models import Case, EventType, RuleSet
 from teams.models import Department, Membership, Prosecutor, Team, Unit
 
 LOOKUP_BATCH = 5_000
+
+
+def as_date(value) -> datetime.date | None:
+    """A date from a raw database row (SQLite may hand back ISO text)."""
+    if value is None or isinstance(value, datetime.date):
+        return value
+    return datetime.date.fromisoformat(str(value)[:10])
 
 
 @dataclass(slots=True, eq=False)
@@ -226,15 +235,13 @@ class CaseRegistry:
     def load(self, case_nos: Iterable[str]) -> None:
         """Look up, in batches, the stored cases among `case_nos` not seen before."""
         wanted = [n for n in dict.fromkeys(case_nos) if n and n not in self.index and n not in self.unknown]
-        for start in range(0, len(wanted), LOOKUP_BATCH):
-            batch = wanted[start : start + LOOKUP_BATCH]
-            found = set()
-            for pk, case_no, prosecutor_id, closed_on in Case.objects.filter(case_no__in=batch).values_list(
-                "pk", "case_no", "prosecutor_id", "closed_on"
-            ):
-                self._append(case_no, pk, prosecutor_id, closed_on)
-                found.add(case_no)
-            self.unknown.update(n for n in batch if n not in found)
+        if not wanted:
+            return
+        table = Case._meta.db_table
+        sql = f"SELECT id, case_no, prosecutor_id, closed_on FROM {table} WHERE case_no {{in}}"
+        for pk, case_no, prosecutor_id, closed_on in select_in(sql, wanted):
+            self._append(case_no, pk, prosecutor_id, as_date(closed_on))
+        self.unknown.update(n for n in wanted if n not in self.index)
 
     def add_new(self, case_no: str) -> int:
         """Register a case the cases sheet creates; events later in the import may refer to it."""
@@ -242,9 +249,11 @@ class CaseRegistry:
         return self._append(case_no, 0, 0, None)
 
     def keys(self, case_nos: np.ndarray) -> np.ndarray:
-        """Registry keys of an array of case numbers, −1 where unknown."""
+        """Registry keys of an array of case numbers, −1 where unknown (each distinct number looked up once)."""
+        codes, uniques = pd.factorize(case_nos, sort=False)
         get = self.index.get
-        return np.fromiter((get(n, -1) for n in case_nos), dtype=np.int64, count=len(case_nos))
+        lookup = np.fromiter((get(n, -1) for n in uniques), dtype=np.int64, count=len(uniques))
+        return np.append(lookup, -1)[codes]
 
 
 _PARENTHESES = re.compile(r"[（(].*?[)）]")

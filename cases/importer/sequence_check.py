@@ -17,6 +17,8 @@ import pandas as pd
 from django.utils.translation import gettext as _
 
 from cases import services
+from cases.importer.context import as_date
+from cases.importer.db import select_in
 from cases.importer.parsing import ordinal_to_date
 from cases.importer.validate_common import ImportContext
 from cases.models import EventType, ProceduralEvent
@@ -32,7 +34,6 @@ from cases.sequence_rules import (
 )
 
 CASES_PER_CHUNK = 20_000
-QUERY_BATCH = 5_000
 
 
 @dataclass
@@ -118,22 +119,25 @@ class _Checker:
         self.outcome.touched_keys.append(np.unique(incoming["case"].to_numpy()))
 
     def _stored(self, keys: np.ndarray) -> pd.DataFrame:
+        """The stored events of the chunk's cases, in a few batched queries."""
         ids = self.ids[keys]
         key_of = dict(zip(ids[ids > 0].tolist(), keys[ids > 0].tolist(), strict=True))
-        columns = ("id", "case_id", "event_type__code", "event_type__kind", "date", "persons", "prosecutor_id", "note")
-        records = []
-        stored_ids = sorted(key_of)
-        for start in range(0, len(stored_ids), QUERY_BATCH):
-            batch = stored_ids[start : start + QUERY_BATCH]
-            records.extend(ProceduralEvent.objects.filter(case_id__in=batch).order_by().values_list(*columns))
-        frame = pd.DataFrame.from_records(records, columns=columns)
+        events, types = ProceduralEvent._meta.db_table, EventType._meta.db_table
+        sql = (
+            f"SELECT e.id, e.case_id, t.code, t.kind, e.date, e.persons, e.prosecutor_id, e.note "
+            f"FROM {events} e JOIN {types} t ON t.id = e.event_type_id WHERE e.case_id {{in}}"
+        )
+        columns = ("id", "case_id", "code", "kind", "date", "persons", "prosecutor_id", "note")
+        frame = pd.DataFrame.from_records(list(select_in(sql, sorted(key_of))), columns=columns)
+        dates, uniques = pd.factorize(frame["date"], sort=False)
+        ordinals = np.array([as_date(d).toordinal() for d in uniques] + [0], dtype=np.int64)
         return pd.DataFrame(
             {
                 "id": frame["id"].astype(np.int64),
                 "case": frame["case_id"].map(key_of).astype(np.int64),
-                "code": frame["event_type__code"].map(self.code_index).fillna(-1).astype(np.int64),
-                "date": np.array([d.toordinal() for d in frame["date"]], dtype=np.int64),
-                "base": (frame["event_type__kind"] == EventType.Kind.BASE).astype(bool),
+                "code": frame["code"].map(self.code_index).fillna(-1).astype(np.int64),
+                "date": ordinals[dates],
+                "base": (frame["kind"] == EventType.Kind.BASE).astype(bool),
                 "persons": frame["persons"].astype(np.int64),
                 "prosecutor": frame["prosecutor_id"].fillna(0).astype(np.int64),
                 "note": frame["note"].astype(object),
@@ -192,8 +196,10 @@ class _Checker:
     def _check(self, combined: pd.DataFrame) -> None:
         if not len(combined):
             return
-        for key in sorted(self._suspects(combined)):
-            self._check_case(key, combined[combined["case"] == key])
+        suspects = self._suspects(combined)
+        if suspects:
+            for key, rows in combined[combined["case"].isin(suspects)].groupby("case", sort=True):
+                self._check_case(int(key), rows)
 
     def _suspects(self, df: pd.DataFrame) -> set[int]:
         """Cases where some sequence rule could fire (a superset: ties in date are always suspect)."""

@@ -7,11 +7,13 @@ or nothing. Cases and events keep their audit trail through django-simple-histor
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from cases import rollup, services
+from cases.importer.db import copy_with_history, is_postgres, iso_dates
 from cases.importer.parsing import ordinal_to_date
 from cases.importer.sequence_check import Outcome
 from cases.importer.validate_common import ImportContext
@@ -19,6 +21,7 @@ from cases.models import Case, ProceduralEvent
 from teams.models import Department, Membership, Prosecutor, Team, Unit
 
 BATCH = 5_000
+COPY_BATCH = 500_000  # rows per COPY round on PostgreSQL (bounded memory for the text buffer)
 
 
 class Writer:
@@ -135,19 +138,37 @@ class Writer:
             return []
         keys = list(sheet.new)
         ids: list[int] = []
-        for start in range(0, len(keys), BATCH):
-            batch = keys[start : start + BATCH]
-            objs = [Case(case_no=registry.case_nos[k], **_case_fields(sheet.new[k])) for k in batch]
-            bulk_create_with_history(objs, Case, batch_size=BATCH, **self.history)
-            stored = dict(
-                Case.objects.filter(case_no__in=[registry.case_nos[k] for k in batch]).values_list("case_no", "pk")
-            )
-            for key in batch:
-                pk = stored[registry.case_nos[key]]
+        for start in range(0, len(keys), COPY_BATCH if is_postgres() else BATCH):
+            batch = keys[start : start + (COPY_BATCH if is_postgres() else BATCH)]
+            if is_postgres():
+                pks = self._copy_cases(batch).tolist()
+            else:
+                objs = [Case(case_no=registry.case_nos[k], **_case_fields(sheet.new[k])) for k in batch]
+                bulk_create_with_history(objs, Case, batch_size=BATCH, **self.history)
+                stored = dict(
+                    Case.objects.filter(case_no__in=[registry.case_nos[k] for k in batch]).values_list("case_no", "pk")
+                )
+                pks = [stored[registry.case_nos[k]] for k in batch]
+            for key, pk in zip(batch, pks, strict=True):
                 registry.ids[key] = pk
                 registry.prosecutor_ids[key] = sheet.new[key]["prosecutor"].id
-                ids.append(pk)
+            ids.extend(pks)
         return ids
+
+    def _copy_cases(self, keys: list[int]) -> np.ndarray:
+        """New cases through COPY (PostgreSQL), columns in the model's order, history alongside."""
+        sheet, registry = self.context.case_sheet, self.context.cases
+        now = self.history["default_date"].isoformat()
+        rows = [_case_fields(sheet.new[k]) for k in keys]
+        frame = pd.DataFrame(rows)
+        frame.insert(0, "case_no", [registry.case_nos[k] for k in keys])
+        for name in ("team_id",):
+            frame[name] = frame[name].astype("Int64")
+        frame["closed_on"] = [d.isoformat() if d else "" for d in frame["closed_on"]]
+        frame["received_on"], frame["items"] = "", 0
+        frame["created_at"], frame["updated_at"] = now, now
+        columns = [f.attname for f in Case._meta.concrete_fields if f.attname != "id"]
+        return copy_with_history(Case, frame[columns], self.history)
 
     def _touched(self, new_case_ids: list[int]) -> list[int]:
         registry = self.context.cases
@@ -193,25 +214,43 @@ class Writer:
         prosecutor_ids = np.frombuffer(registry.prosecutor_ids, dtype=np.int64)
         staff_ids = np.array([ref.id for ref in e.staff_refs] + [0], dtype=np.int64)
         positions = np.sort(positions)  # file order, so ids follow the rows
-        for start in range(0, len(positions), BATCH):
-            batch = positions[start : start + BATCH]
+        size = COPY_BATCH if is_postgres() else BATCH
+        for start in range(0, len(positions), size):
+            batch = positions[start : start + size]
             keys = e.case_keys[batch]
             staff = staff_ids[e.staff[batch]]  # −1 picks the trailing 0
             staff = np.where(staff > 0, staff, prosecutor_ids[keys])
+            persons = np.where(e.persons[batch] > 0, e.persons[batch], 1)
+            if is_postgres():
+                frame = pd.DataFrame(
+                    {
+                        "case_id": case_ids[keys],
+                        "event_type_id": e.type_ids[batch],
+                        "date": iso_dates(e.dates[batch]),
+                        "persons": persons,
+                        "prosecutor_id": pd.array(np.where(staff > 0, staff, 0), dtype="Int64"),
+                        "note": [n or "" for n in e.notes[batch]],
+                        "created_at": self.history["default_date"].isoformat(),
+                    }
+                )
+                frame.loc[frame["prosecutor_id"] == 0, "prosecutor_id"] = pd.NA
+                copy_with_history(ProceduralEvent, frame, self.history)
+                self.context.tell("written", start + len(batch), len(positions))
+                continue
             objs = [
                 ProceduralEvent(
                     case_id=case_id,
                     event_type_id=type_id,
                     date=ordinal_to_date(day),
-                    persons=persons or 1,
+                    persons=n,
                     prosecutor_id=prosecutor_id or None,
                     note=note or "",
                 )
-                for case_id, type_id, day, persons, prosecutor_id, note in zip(
+                for case_id, type_id, day, n, prosecutor_id, note in zip(
                     case_ids[keys].tolist(),
                     e.type_ids[batch].tolist(),
                     e.dates[batch].tolist(),
-                    e.persons[batch].tolist(),
+                    persons.tolist(),
                     staff.tolist(),
                     e.notes[batch].tolist(),
                     strict=True,
