@@ -24,7 +24,9 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from itertools import groupby
+from typing import NamedTuple
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
@@ -90,8 +92,7 @@ class Deadline:
         return data
 
 
-@dataclass(frozen=True)
-class ClockEvent:
+class ClockEvent(NamedTuple):
     """A case event as the clocks read it: its code, date and whether it is a base step."""
 
     code: str
@@ -110,8 +111,12 @@ def at_risk_days() -> int:
     return int(getattr(settings, "CASEQA_AT_RISK_DAYS", 5))
 
 
+@lru_cache(maxsize=65536)
 def _add_term(start: datetime.date, *deltas: relativedelta) -> datetime.date:
-    """Calendar arithmetic; relativedelta clamps to the month's end (Jan 31 + 1 month = Feb 28/29)."""
+    """Calendar arithmetic; relativedelta clamps to the month's end (Jan 31 + 1 month = Feb 28/29).
+
+    Cached: an office's open cases share a few hundred start dates, and relativedelta is slow.
+    """
     due = start
     for delta in deltas:
         due = due + delta
@@ -130,20 +135,24 @@ def status_of(days_left: int, within_days: int) -> str:
 def _ordered(events: Iterable[ClockEvent]) -> list[ClockEvent]:
     # The order of DOMAIN §5: by date, base steps first on one date, then order of entry.
     indexed = list(enumerate(events))
-    indexed.sort(key=lambda pair: (pair[1].date, not pair[1].is_base, pair[0]))
+    indexed.sort(key=lambda pair: (pair[1][1], not pair[1][2], pair[0]))
     return [event for _position, event in indexed]
 
 
-def clocks(events: Iterable[ClockEvent]) -> list[tuple[str, datetime.date, datetime.date]]:
-    """(kind, starts_on, due_on) of each clock running on a case's events (given in order of entry)."""
-    term = terms()
+def clocks(
+    events: Iterable[ClockEvent], term: dict[str, relativedelta] | None = None
+) -> list[tuple[str, datetime.date, datetime.date]]:
+    """(kind, starts_on, due_on) of each clock running on a case's events (given in order of entry).
+
+    `term` is `terms()` unless the caller, folding many cases, has read it once already.
+    """
+    term = term or terms()
     arrest_start = arrest_end = None
     period_start = None
     extended_on: list[datetime.date] = []
     ended_on: list[datetime.date] = []
     open_return: datetime.date | None = None
-    for event in _ordered(events):
-        code, day = event.code, event.date
+    for code, day, _is_base in _ordered(events):
         if code == "arrest_review":
             arrest_start = day
         elif code == "arrest_decision":
@@ -178,12 +187,20 @@ def clocks(events: Iterable[ClockEvent]) -> list[tuple[str, datetime.date, datet
 
 
 def _deadlines(
-    case_id: int, case_no: str, events: Iterable[ClockEvent], today: datetime.date, within_days: int
+    case_id: int,
+    case_no: str,
+    events: Iterable[ClockEvent],
+    today: datetime.date,
+    within_days: int,
+    term: dict[str, relativedelta],
+    labels: dict[str, str],
+    at_risk_only: bool = False,
 ) -> list[Deadline]:
-    labels = _labels()
     result = []
-    for kind, starts_on, due_on in clocks(events):
+    for kind, starts_on, due_on in clocks(events, term):
         days_left = (due_on - today).days
+        if at_risk_only and days_left > within_days:
+            continue
         result.append(
             Deadline(
                 case_id=case_id,
@@ -218,7 +235,8 @@ def current_deadlines(case: Case, today: datetime.date | None = None) -> list[De
     today = today or services.today()
     rows = _event_rows(ProceduralEvent.objects.filter(case_id=case.pk))
     events = [ClockEvent(code, day, kind == EventType.Kind.BASE) for _id, _no, code, kind, day in rows]
-    return sorted(_deadlines(case.pk, case.case_no, events, today, at_risk_days()), key=_sort_key)
+    found = _deadlines(case.pk, case.case_no, events, today, at_risk_days(), terms(), _labels())
+    return sorted(found, key=_sort_key)
 
 
 def at_risk(
@@ -227,15 +245,19 @@ def at_risk(
     """Deadlines of the open cases in `cases_queryset` due within `within_days` or overdue, by due date.
 
     One query whatever the number of cases: the relevant events of the open cases, streamed in
-    case order and folded in Python (a case holds a handful of such events).
+    case order and folded in Python (a case holds a handful of such events). Overdue clocks stay
+    listed however old, so no date bound can prune the query.
     """
     today = today or services.today()
     within_days = at_risk_days() if within_days is None else within_days
+    # Read once per call: settings, gettext and the enum cost more than folding a case.
+    term, labels, base = terms(), _labels(), EventType.Kind.BASE.value
     open_cases = cases_queryset.filter(closed_on__isnull=True).order_by().values("pk")
     rows = _event_rows(ProceduralEvent.objects.filter(case_id__in=open_cases)).iterator(chunk_size=5000)
     found: list[Deadline] = []
     for (case_id, case_no), case_rows in groupby(rows, key=lambda row: (row[0], row[1])):
-        events = [ClockEvent(code, day, kind == EventType.Kind.BASE) for _id, _no, code, kind, day in case_rows]
-        found.extend(d for d in _deadlines(case_id, case_no, events, today, within_days) if d.status != OK)
+        # Plain tuples in ClockEvent's field order: a named tuple per row costs more than the fold.
+        events = [(code, day, kind == base) for _id, _no, code, kind, day in case_rows]
+        found.extend(_deadlines(case_id, case_no, events, today, within_days, term, labels, at_risk_only=True))
     found.sort(key=_sort_key)
     return found
