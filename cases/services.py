@@ -12,7 +12,9 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Min, Q, Sum
+from django.db.models import Case as SqlCase
+from django.db.models import Exists, Min, OuterRef, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from cases import rollup
@@ -49,17 +51,30 @@ def stored_records(case: Case, exclude_id: int | None = None) -> list[EventRecor
     return [EventRecord(e.event_type.code, e.date, e.pk, False, e.event_type.kind) for e in events]
 
 
-def derive_case_fields(case_ids: Iterable[int]) -> None:
-    """Set each case's received date (earliest base event) and items (DOMAIN §4) from its events."""
-    ids = list(case_ids)
-    for case in Case.objects.filter(pk__in=ids).annotate(
-        first_base=Min("events__date", filter=Q(events__event_type__kind=EventType.Kind.BASE)),
-        extra_weight=Sum("events__event_type__weight", filter=Q(events__event_type__kind=EventType.Kind.EXTRA)),
-    ):
-        received = case.first_base
-        items = 1 + (case.extra_weight or 0) if received else 0
-        if case.received_on != received or case.items != items:
-            Case.objects.filter(pk=case.pk).update(received_on=received, items=items)
+def derive_case_fields(case_ids: Iterable[int] | None = None) -> None:
+    """Set each case's received date (earliest base event) and items (DOMAIN §4) from its events.
+
+    Set-based: one UPDATE with correlated subqueries per chunk of ids (or over every case when
+    `case_ids` is None), so an import touching a million cases makes a few hundred statements.
+    """
+    events = ProceduralEvent.objects.filter(case=OuterRef("pk")).order_by().values("case")
+    first_base = events.filter(event_type__kind=EventType.Kind.BASE).annotate(first=Min("date")).values("first")
+    extra_weight = (
+        events.filter(event_type__kind=EventType.Kind.EXTRA).annotate(w=Sum("event_type__weight")).values("w")
+    )
+    derived = {
+        "received_on": Subquery(first_base),
+        "items": SqlCase(
+            When(Exists(first_base), then=Value(1) + Coalesce(Subquery(extra_weight), Value(0))),
+            default=Value(0),
+        ),
+    }
+    if case_ids is None:
+        Case.objects.update(**derived)
+        return
+    ids = sorted(set(case_ids))
+    for start in range(0, len(ids), 5_000):
+        Case.objects.filter(pk__in=ids[start : start + 5_000]).update(**derived)
 
 
 def _lock(case: Case) -> Case:
