@@ -109,14 +109,22 @@ def test_presets_and_bad_parameters():
         resolve({"preset": "tiny", "prosecutors": 4})
 
 
+def test_benchmark_presets_thin_neutral_steps_to_about_two_and_a_half_events_a_case(db):
+    summary = generate({"preset": "tiny", "cases": 600, "neutral_rate": 0.35}, seed=4, today=TODAY)
+    assert 2.2 < summary.events / summary.cases < 2.9
+    assert summary.events == ProceduralEvent.objects.count()
+    # Thinning drops only neutral steps: the items stay those of the full history.
+    assert 1.2 < summary.items / summary.cases < 1.6
+
+
 def test_refuses_to_generate_into_a_database_with_cases(tiny):
     with pytest.raises(DemoDataError, match="空库"):
         generate("tiny", seed=7, today=TODAY)
     assert Case.objects.count() == PRESETS["tiny"].cases
 
 
-def test_every_generated_case_keeps_the_sequence_rules(tiny):
-    """DOMAIN §5 rules 1–6, checked as if every event of every case were entered anew."""
+def _broken_cases(today):
+    """Every case's events checked as if entered anew (DOMAIN §5 rules 1–6): {case id: violations}."""
     kinds = dict(EventType.objects.values_list("pk", "kind"))
     by_case = defaultdict(list)
     for case_id, type_id, code, day, pk in ProceduralEvent.objects.order_by("date", "pk").values_list(
@@ -124,13 +132,16 @@ def test_every_generated_case_keeps_the_sequence_rules(tiny):
     ):
         by_case[case_id].append(EventRecord(code, day, pk, True, kinds[type_id]))
     closed = dict(Case.objects.values_list("pk", "closed_on"))
-    broken = {
+    assert len(by_case) == len(closed)  # every case has at least its base step
+    return {
         case_id: violations
         for case_id, records in by_case.items()
-        if (violations := check_sequence([], records, closed[case_id], TODAY))
+        if (violations := check_sequence([], records, closed[case_id], today))
     }
-    assert broken == {}
-    assert len(by_case) == Case.objects.count()  # every case has at least its base step
+
+
+def test_every_generated_case_keeps_the_sequence_rules(tiny):
+    assert _broken_cases(TODAY) == {}
 
 
 def test_derived_fields_equal_a_recount(tiny):
@@ -182,6 +193,7 @@ def test_small_demo_tells_the_story_and_has_cases_at_risk(db):
     """The team lead's story: 合规护企's ratio rises last month through extra 退补; open cases near deadlines."""
     summary = generate("small", seed=2026, today=TODAY)
     assert summary.cases == 3000 and summary.prosecutors == 60 and summary.teams == 10
+    assert _broken_cases(TODAY) == {}
     team = Team.objects.get(name="合规护企")
     month_from, month_to = _month_bounds(TODAY)
     last = ratio_for(date_from=month_from, date_to=month_to, filters=RatioFilters(team=team.team_code)).total
@@ -229,3 +241,4 @@ def test_seed_demo_prints_the_logins_and_if_empty_is_idempotent(db, settings):
     call_command("seed_demo", "--scale", "tiny", "--if-empty", stdout=again)
     assert (Case.objects.count(), ProceduralEvent.objects.count(), User.objects.count()) == counts
     assert "未生成" in again.getvalue() and "team_lead" in again.getvalue()
+    assert lead.name in again.getvalue()

@@ -79,14 +79,19 @@ class Command(BaseCommand):
 
     def _print_logins(self, password: str, existing_only: bool = False) -> None:
         User = get_user_model()
-        present = set(User.objects.filter(username__in=[u for u, *_ in LOGINS]).values_list("username", flat=True))
-        rows = [(u, label) for u, label, _k in LOGINS if u in present or not existing_only]
+        users = {
+            u.username: u
+            for u in User.objects.filter(username__in=[name for name, *_ in LOGINS]).select_related("prosecutor")
+        }
+        rows = [(name, label) for name, label, _k in LOGINS if name in users or not existing_only]
         if not rows:
             self.stdout.write("没有演示账号。")
             return
         self.stdout.write(self.style.SUCCESS(f"演示账号（密码均为 {password}，http://127.0.0.1:8000/ ）："))
         for username, label in rows:
-            self.stdout.write(f"  {username:<12} {label}")
+            person = getattr(users.get(username), "prosecutor", None)
+            who = f"：{person.name}（{person.staff_code}）" if person else ""
+            self.stdout.write(f"  {username:<12} {label}{who}")
 
 
 def _member(team: Team | None, role: str, exclude: Prosecutor | None = None) -> Prosecutor | None:
