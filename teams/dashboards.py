@@ -22,7 +22,7 @@ from cases.facts import BASES, FLOW
 from cases.models import EventType
 from cases.ratio import RatioFilters, RatioReport, RatioRow, Scope, ratio_for
 from teams.periods import Period
-from teams.ratio_change import RatioChange, change_by_event, change_by_group
+from teams.ratio_change import CASES_DRIVER, RatioChange, change_by_event, change_by_group
 from teams.tables import Column, Table, cell
 
 # Which breakdowns each dashboard shows beside its monthly totals.
@@ -95,6 +95,7 @@ class Dashboard:
     change_months: tuple[str, str] | None = None
     change_by_event: RatioChange | None = None
     change_by_group: RatioChange | None = None
+    change_group_label: str = ""
     targets: dict[int, float] = field(default_factory=dict)
     cards: list[dict] = field(default_factory=list)
     sections: dict[str, object] = field(default_factory=dict)
@@ -124,8 +125,8 @@ def _ratio_cells(row: RatioRow | None, link: dict) -> list:
     if row is None:
         row = RatioRow(keys={})
     return [
-        cell(row.cases, case_list_url(**link)),
-        cell(row.items, case_list_url(**link, count="items")),
+        cell(row.cases, case_list_url(**link) if row.cases else None),
+        cell(row.items, case_list_url(**link, count="items") if row.items else None),
         cell(row.ratio and round(row.ratio, 4), text=row.ratio_display or "—"),
     ]
 
@@ -264,7 +265,7 @@ def _extras_table(subject, period, months, report, labels) -> Table:
         link = _month_link(subject, period.basis, m)
         table.rows.append(
             [cell(m)]
-            + [cell(extras.get(c, 0), case_list_url(**link, event=c)) for c in codes]
+            + [cell(extras.get(c, 0), case_list_url(**link, event=c) if extras.get(c) else None) for c in codes]
             + [cell(sum(extras.values()))]
         )
     link = _range_link(subject, period, period.basis)
@@ -292,16 +293,22 @@ def _changes(dash: Dashboard, months: dict, grouped: list[RatioRow], labels: dic
         [Column(_("来源")), Column(_("对案件比的影响"), True)],
     )
     for driver in dash.change_by_event.drivers:
-        table.rows.append([cell(_("环节") + "：" + driver.label), cell(round(driver.amount, 4), text=driver.display)])
+        label = driver.label if driver.key == CASES_DRIVER else _("环节") + "：" + driver.label
+        table.rows.append([cell(label), cell(round(driver.amount, 4), text=driver.display)])
     dims = GROUPS[dash.subject.kind]
     if dims:
         key = "department" if dash.subject.kind == "unit" else dims[0]
         rows_prev = [r for r in grouped if r.keys["month"] == previous]
         rows_cur = [r for r in grouped if r.keys["month"] == current]
         dash.change_by_group = change_by_group(prev_row, cur_row, rows_prev, rows_cur, key, _("（无）"))
+        labels_seen = [d.label for d in dash.change_by_group.drivers]
         for driver in dash.change_by_group.drivers:
-            who = _("成员") if key == "prosecutor" else _("部门")
-            table.rows.append([cell(f"{who}：{driver.label}"), cell(round(driver.amount, 4), text=driver.display)])
+            if labels_seen.count(driver.label) > 1 and driver.key:  # same-named departments of different units
+                driver.label = f"{driver.label}（{driver.key}）"
+        dash.change_group_label = _("成员") if key == "prosecutor" else _("部门")
+        for driver in dash.change_by_group.drivers:
+            label = f"{dash.change_group_label}：{driver.label}"
+            table.rows.append([cell(label), cell(round(driver.amount, 4), text=driver.display)])
     table.footer = [cell(_("合计变化")), cell(dash.change_by_event.delta, text=dash.change_by_event.delta_display)]
     dash.tables["change"] = table
 

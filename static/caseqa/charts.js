@@ -21,8 +21,9 @@
     chart.setOption({
       title: { text: data.title, left: 0, textStyle: { fontSize: 14 } },
       tooltip: { trigger: "axis" },
-      legend: { top: 24, type: "scroll" },
-      grid: { left: 48, right: 24, top: 64, bottom: 32 },
+      legend: { top: 26, type: "scroll", right: 40, left: 0 },
+      grid: { left: 52, right: 24, top: 84, bottom: 32 },
+      animationDuration: 300,
       toolbox: { feature: { saveAsImage: { name: data.title, title: english ? "Save as image" : "保存为图片" } } },
       xAxis: { type: "category", data: data.months },
       yAxis: { type: "value", scale: !stacked, name: stacked ? (english ? "items" : "件数") : (english ? "ratio" : "案件比") },
