@@ -49,7 +49,7 @@ def _key_column(by_unit: bool) -> str:
     return "c.unit_id" if by_unit else "0"
 
 
-def ratio_sql(by_unit: bool, team_id: int | None) -> str:
+def ratio_sql(by_unit: bool, team_id: int | None, events: str = EVENTS) -> str:
     """Flow-basis cases and items by month (and unit): cases by received date, extras by their own date."""
     team = "AND c.team_id = %s" if team_id is not None else ""
     key = _key_column(by_unit)
@@ -61,7 +61,7 @@ def ratio_sql(by_unit: bool, team_id: int | None) -> str:
             GROUP BY 1, 2
             UNION ALL
             SELECT {month_of("e.date")} AS m, {key} AS k, 0 AS n_cases, SUM(t.weight) AS n_extra
-            FROM {EVENTS} e JOIN {CASES} c ON c.id = e.case_id JOIN {TYPES} t ON t.id = e.event_type_id
+            FROM {events} e JOIN {CASES} c ON c.id = e.case_id JOIN {TYPES} t ON t.id = e.event_type_id
             WHERE t.kind = 'extra' AND c.received_on IS NOT NULL AND e.date >= %s AND e.date <= %s {team}
             GROUP BY 1, 2
         ) x GROUP BY m, k"""

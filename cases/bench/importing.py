@@ -196,14 +196,20 @@ def run_import(path: Path, kind: str, rows: int, *, in_process: bool, log_path: 
         peak = max(before, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
         return ImportRun(rows, seconds, peak / 1024, status, True)
     command = [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), "import_data", "--kind", kind, str(path)]
+    seconds, peak_mb, status = run_child(command, log_path)
+    return ImportRun(rows, seconds, peak_mb, status, False)
+
+
+def run_child(command: list[str], log_path: Path) -> tuple[float, float, int]:
+    """Run a child process to its end; (wall seconds, its peak resident memory in MB, exit status)."""
     with open(log_path, "ab") as log:
         start = time.perf_counter()
         process = subprocess.Popen(command, env=child_environment(), stdout=log, stderr=log, cwd=settings.BASE_DIR)
-        # wait4 reports the child's own peak resident set (kilobytes on Linux), not the benchmark's.
+        # wait4 reports this child's own peak resident set (kilobytes on Linux), not the benchmark's.
         _pid, wait_status, usage = os.wait4(process.pid, 0)
         seconds = time.perf_counter() - start
     process.returncode = os.waitstatus_to_exitcode(wait_status)
-    return ImportRun(rows, seconds, usage.ru_maxrss / 1024, process.returncode, False)
+    return seconds, usage.ru_maxrss / 1024, process.returncode
 
 
 def copy_baseline(copy_csv: Path, rows: int) -> dict:

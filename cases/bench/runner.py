@@ -27,6 +27,8 @@ from cases.indicators import indicators_for
 from cases.ratio import RatioFilters, ratio_for
 
 # How many cases of the data set are re-imported under new numbers, by scale (every n-th case).
+# The dashboard's query count may differ by this much between the largest and the smallest team.
+FIXED_QUERY_SLACK = 2
 IMPORT_EVERY = {"tiny": 1, "small": 1, "medium": 4, "full": 4}
 
 
@@ -225,7 +227,9 @@ def measure_dashboard(client, data: dataset.DataSet, runs: int) -> dict:
         if status != 200:
             raise checks.BenchmarkMismatch(f"GET /teams/{code}/ answered {status}")
         counts[label] = len(queries)
-    return {"path": path, "http": samples.as_dict(), "queries": counts, "fixed_queries": len(set(counts.values())) == 1}
+    # An N+1 grows with the team (members, cases, months); sections skipped for a quieter team may save one or two.
+    fixed = max(counts.values()) - min(counts.values()) <= FIXED_QUERY_SLACK
+    return {"path": path, "http": samples.as_dict(), "queries": counts, "fixed_queries": fixed}
 
 
 def measure_pandas(directory: Path, data: dataset.DataSet, units: dict) -> dict:
