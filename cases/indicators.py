@@ -2,7 +2,8 @@
 
 Same grouping, filters, scope and bases as `cases.ratio.ratio_for` (whose parsing and key resolution
 are reused, not repeated). Everything is counted by two aggregate queries per answer, grouped in SQL:
-one over the events that feed the indicators, one over closed cases and their outcome fields.
+one over the events that feed the indicators, one over closed cases and their outcome fields (and,
+when grouped by period, the event query once more for the total).
 
 Period attribution:
 - `flow`: an event-based count falls in the period of the event's date (退补, 延长, 批捕/不捕
@@ -280,23 +281,41 @@ def _key(row: dict, periods: tuple[str, ...], key_columns: tuple[str, ...]) -> t
     return tuple(key)
 
 
-def _collect(basis, date_from, date_to, columns, case_q, periods, key_columns) -> dict[tuple, dict[str, int]]:
-    """Counts per group key from the two aggregate queries."""
+def _add(counts: dict[tuple, dict[str, int]], key: tuple, row: dict, names) -> None:
+    target = counts.setdefault(key, {})
+    for name in names:
+        target[name] = target.get(name, 0) + (row[name] or 0)
+
+
+def _collect(
+    basis, date_from, date_to, columns, case_q, periods, key_columns
+) -> tuple[dict[tuple, dict[str, int]], dict[str, int]]:
+    """(counts per group key, the total counts) from the aggregate queries.
+
+    Each case sits in exactly one attribution group and one closing period, so every count adds up
+    to the total except the distinct case counts of events across periods (a case with 退补 in
+    January and March is one case in the quarter): only then is the event query re-run ungrouped.
+    """
     events, event_date, cases = _sources(basis, date_from, date_to, columns, case_q)
     event_groups = {f"k_{p}": PERIOD_TRUNC[p](event_date) for p in periods}
     event_groups.update({f"k_{c}": F(f"case__{c}") for c in key_columns})
     case_groups = {f"k_{p}": PERIOD_TRUNC[p]("closed_on") for p in periods}
     case_groups.update({f"k_{c}": F(c) for c in key_columns})
     counts: dict[tuple, dict[str, int]] = {}
+    total: dict[tuple, dict[str, int]] = {}
+    event_aggregates, case_aggregates = _event_aggregates(), _case_aggregates()
     for queryset, groups, aggregates in (
-        (events, event_groups, _event_aggregates()),
-        (cases, case_groups, _case_aggregates()),
+        (events, event_groups, event_aggregates),
+        (cases, case_groups, case_aggregates),
     ):
+        additive = not periods or aggregates is case_aggregates
         for row in _grouped(queryset, groups, aggregates):
-            target = counts.setdefault(_key(row, periods, key_columns), {})
-            for name in aggregates:
-                target[name] = target.get(name, 0) + (row[name] or 0)
-    return counts
+            _add(counts, _key(row, periods, key_columns), row, aggregates)
+            if additive:
+                _add(total, (), row, aggregates)
+        if not additive:
+            _add(total, (), _grouped(queryset, {}, aggregates)[0], aggregates)
+    return counts, total.get((), {})
 
 
 def indicators_for(
@@ -326,11 +345,7 @@ def indicators_for(
     grouped: dict[tuple, dict[str, int]] = {}
     totals: dict[str, int] = {}
     if case_q is not None:
-        grouped = _collect(basis, date_from, date_to, columns, case_q, periods, key_columns)
-        # Distinct case counts do not add up across periods: the total is its own query.
-        totals = (
-            grouped.get((), {}) if not group_by else _collect(basis, date_from, date_to, columns, case_q, (), ())[()]
-        )
+        grouped, totals = _collect(basis, date_from, date_to, columns, case_q, periods, key_columns)
 
     rows = [
         IndicatorRow(keys=dict(zip([*periods, *dims], key, strict=True)), values=_values(counts))

@@ -219,6 +219,16 @@ def test_grouped_by_team_with_a_row_for_cases_without_one(office):
     assert no_team["non_prosecution_rate"] == (3, 3, 1.0)
     assert no_team["sentencing_adoption_rate"] == (0, 0, None)
     assert no_team["self_supplementary_count"] == (1, None, 1)
+    assert figures(report.total) == FLOW_YEAR  # without a period the rows add up to the total
+
+
+def test_grouped_by_quarter_counts_a_case_once_per_quarter(office):
+    report = indicators_for(group_by="quarter", **YEAR)
+    rows = {row.keys["quarter"]: figures(row) for row in report.rows}
+    assert list(rows) == ["2025-Q1", "2025-Q2"]
+    assert rows["2025-Q1"]["supplementary_rate"] == (2, 4, 0.5)  # A's January and February 退补: one case
+    assert rows["2025-Q2"]["judgment_acceptance_rate"] == (1, 2, 0.5)
+    assert figures(report.total) == FLOW_YEAR
 
 
 def test_grouped_by_month_and_team(office):
@@ -266,11 +276,13 @@ def test_non_arrest_note_convention(office):
 
 
 def test_aggregate_queries_do_not_grow_with_the_data(office, django_assert_num_queries):
-    # month+team: two grouped queries, two for the total, one to name the teams.
-    with django_assert_num_queries(5):
+    # month+team: two grouped queries, the event query again for the total, one to name the teams.
+    with django_assert_num_queries(4):
         indicators_for(group_by="month,team", **YEAR)
+    with django_assert_num_queries(3):  # no period, so no total query; one to name the departments
+        indicators_for(group_by="department", filters=RatioFilters(line="criminal"), **YEAR)
     build(office.prosecutors[0], [("prosecution_review", D(2025, 6, 1))], team=office.team)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         report = indicators_for(group_by="month,team", **YEAR)
     assert figures(report.total)["supplementary_rate"] == (2, 5, 0.4)
 
