@@ -133,6 +133,19 @@ def table_rows(report: dict) -> list[tuple[str, str, str, str]]:
                 "",
             )
         )
+    study = report.get("partitioning") or {}
+    tables = study.get("tables") or {}
+    if len(tables) == 2:
+        plain, by_year = tables.values()
+        for query in ("group_by_team_year", "group_by_units_year", "case_timeline", "partial_month_all_events"):
+            rows.append(
+                (
+                    f"events partitioned by year: {query} p50",
+                    f"{_fmt(by_year[query]['p50_ms'])} ms",
+                    f"plain table {_fmt(plain[query]['p50_ms'])} ms",
+                    "",
+                )
+            )
     return rows
 
 

@@ -28,6 +28,7 @@ class Command(BaseCommand):
         parser.add_argument("--reuse", action="store_true", help="measure the data set already in the database")
         parser.add_argument("--import-every", type=int, help="re-import every n-th case under a new number")
         parser.add_argument("--skip-import", action="store_true")
+        parser.add_argument("--skip-stats", action="store_true", help="skip statistics, dashboard and pandas")
         parser.add_argument("--partition-study", action="store_true", help="also measure events partitioned by year")
         parser.add_argument(
             "--in-process",
@@ -62,6 +63,7 @@ class Command(BaseCommand):
             import_every=options["import_every"],
             workdir=options["workdir"],
             skip_import=options["skip_import"],
+            skip_stats=options["skip_stats"],
             partition_study=options["partition_study"],
         )
         try:
