@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from django.urls import get_script_prefix, reverse
 from django.utils.translation import get_language
@@ -313,6 +313,21 @@ def _changes(dash: Dashboard, months: dict, grouped: list[RatioRow], labels: dic
     dash.tables["change"] = table
 
 
+DASHBOARD_URLS = {
+    "prosecutor": "teams:prosecutor",
+    "team": "teams:team",
+    "department": "teams:department",
+    "unit": "teams:unit",
+}
+
+
+def _dashboard_url(kind: str, code: str | None, period: Period) -> str | None:
+    """The dashboard of a row's prosecutor, team, department or unit, over the same period."""
+    if not code:
+        return None
+    return f"{reverse(DASHBOARD_URLS[kind], args=[code])}?{urlencode(period.query())}"
+
+
 def _group_table(name, title, heading, subject, period, grouped, key, drill_key) -> Table:
     sums = _sum_rows(grouped, key)
     table = Table(
@@ -327,7 +342,8 @@ def _group_table(name, title, heading, subject, period, grouped, key, drill_key)
         label = row.labels.get(key) or (code if code else _("（未分配）"))
         link = _range_link(subject, period, period.basis, **{drill_key: code or "none"})
         table.keys.append(code)
-        table.rows.append([cell(label, text=f"{label}（{code}）" if code else label), *_ratio_cells(row, link)])
+        page = _dashboard_url(key, code, period)
+        table.rows.append([cell(label, page, f"{label}（{code}）" if code else label), *_ratio_cells(row, link)])
         table.rows[-1].append(cell(row.index))
     return table
 
@@ -352,5 +368,6 @@ def _unit_table(subject: Subject, period: Period, grouped: list[RatioRow]) -> Ta
         link = {**drill, "basis": period.basis, "date_from": period.date_from, "date_to": period.date_to}
         link.update({"unit": code} if code == subject.code else {"within": code})
         label = f"{name}（{_('本院')}）" if code == subject.code else name
-        table.rows.append([cell(label), *_ratio_cells(row, link)])
+        page = None if code == subject.code else _dashboard_url("unit", code, period)
+        table.rows.append([cell(label, page), *_ratio_cells(row, link)])
     return table

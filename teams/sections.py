@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases import deadlines
+from cases.assessment import AssessmentError, assess_prosecutor
 from cases.indicators import COUNTERWEIGHTS, HIGHER, INDICATORS, LOWER, indicators_for
 from cases.models import Case, Dimension, Grade, ProceduralEvent, ReviewItem, TeamTarget
 from cases.review_stats import review_stats_for
@@ -212,6 +213,27 @@ def review_tables(dash: Dashboard) -> None:
             review = scores.get(key)
             row.append(cell(review.reviews if review else 0))
             row.append(cell(float(review.average_score) if review and review.reviews else None))
+
+
+def add_assessment(dash: Dashboard, prosecutor, year: int) -> None:
+    """The person's assessment (考核, DOMAIN §8) for `year`, line by line, so they see why."""
+    try:
+        result = assess_prosecutor(prosecutor, year)
+    except AssessmentError as exc:
+        dash.tables["assessment"] = Table("assessment", _("%(year)d年考核") % {"year": year}, [], caption=str(exc))
+        return
+    table = Table(
+        "assessment",
+        _("%(year)d年考核（%(scheme)s）") % {"year": year, "scheme": result.scheme.name},
+        [Column(_("项目")), Column(_("说明")), Column(_("件数"), True), Column(_("得分"), True)],
+    )
+    components = {"quality": _("质量"), "efficiency": _("效率")}
+    for line in result.lines:
+        label = f"{components.get(line.component, line.component)} · {line.label}"
+        href = case_list_url(q=line.case_nos[0]) if len(line.case_nos) == 1 else None
+        table.rows.append([cell(label), cell(line.detail), cell(line.count, href), cell(float(line.points))])
+    table.footer = [cell(_("合计")), cell(""), cell(None, text=""), cell(float(result.total))]
+    dash.tables["assessment"] = table
 
 
 def add_sections(dash: Dashboard, user, case_q: Q, today: datetime.date) -> None:

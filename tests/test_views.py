@@ -115,7 +115,7 @@ def test_dashboards_refuse_what_the_viewer_may_not_see(client, office):
 @pytest.mark.parametrize(
     "name, arg, who, limit",
     [
-        ("teams:prosecutor", "P-001", "lead", 20),
+        ("teams:prosecutor", "P-001", "lead", 28),
         ("teams:department", "D-1", "leadership", 28),
         ("teams:unit", "U-MAIN", "leadership", 22),
         ("teams:work", None, "clerk", 9),
@@ -226,3 +226,15 @@ def test_english_pages(client, office):
     response = client.get(response["Location"])
     text = response.content.decode()
     assert "Team dashboard" in text and "Flow basis" in text
+
+
+def test_prosecutor_page_shows_the_assessment_and_rows_link_to_their_dashboards(client, office):
+    client_for(client, office.users["leadership"])
+    dash = client.get(reverse("teams:prosecutor", args=["P-001"])).context["dash"]
+    assessment = dash.tables["assessment"]
+    assert assessment.rows, "the seeded scheme yields at least the quality base line"
+    assert assessment.footer[-1].value == sum(row[-1].value for row in assessment.rows)
+    team = client.get(reverse("teams:team", args=["T-HQ"])).context["dash"]
+    first = team.tables["members"].rows[0][0]
+    assert first.href.startswith(reverse("teams:prosecutor", args=["P-001"]))
+    assert client.get(first.href).status_code == 200

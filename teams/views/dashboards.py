@@ -23,12 +23,16 @@ from teams.periods import parse_period
 from teams.tables import EXPORT_FORMATS, export_response
 
 
-def _render(request: HttpRequest, subject: dashboards.Subject, case_q: Q, heading: str, links=()) -> HttpResponse:
+def _render(
+    request: HttpRequest, subject: dashboards.Subject, case_q: Q, heading: str, links=(), assessed=None
+) -> HttpResponse:
     today = timezone.localdate()
     period, errors = parse_period(request.GET, today)
     targets = sections.team_targets(subject.team_id) if subject.team_id else {}
     dash = dashboards.build(subject, period, targets)
     sections.add_sections(dash, request.user, case_q, today)
+    if assessed is not None:
+        sections.add_assessment(dash, assessed, period.last.year)
     export = request.GET.get("export")
     if export:
         table = dash.tables.get(export)
@@ -85,7 +89,7 @@ def prosecutor_dashboard(request: HttpRequest, staff_code: str) -> HttpResponse:
     if person.unit_id in access.read_unit_ids or access.everything:
         links.append((_("部门看板"), "teams:department", person.department.code))
     heading = _("检察官看板：%(name)s") % {"name": person.name}
-    return _render(request, subject, Q(prosecutor_id=person.pk), heading, links)
+    return _render(request, subject, Q(prosecutor_id=person.pk), heading, links, assessed=person)
 
 
 @login_required
