@@ -17,6 +17,7 @@ from cases.models import Case, EventType, ProceduralEvent, RatioFact
 from cases.ratio import RatioFilters, ratio_for
 from cases.sequence_rules import EventRecord, check_sequence
 from teams.models import Department, Membership, Prosecutor, StaffRole, Team, Unit
+from tests.factories import make_case
 
 D = datetime.date
 TODAY = D(2026, 6, 17)
@@ -89,6 +90,7 @@ def test_scale_parameters_are_respected(tiny):
     assert Unit.objects.count() == params.units and Team.objects.count() == params.teams
     assert Case.objects.count() == params.cases
     assert ProceduralEvent.objects.count() == tiny.events
+    assert tiny.as_dict()["cases"] == params.cases and tiny.as_dict()["params"]["units"] == params.units
     _wipe()
     custom = generate({"preset": "tiny", "cases": 123, "teams": 5}, seed=1, today=TODAY)
     assert Case.objects.count() == custom.cases == 123 and Team.objects.count() == 5
@@ -142,6 +144,14 @@ def _broken_cases(today):
 
 def test_every_generated_case_keeps_the_sequence_rules(tiny):
     assert _broken_cases(TODAY) == {}
+
+
+def test_writes_after_generation_get_fresh_ids(tiny, org):
+    """The generator numbers rows itself; the database's id sequences must continue after them."""
+    top_case, top_event = Case.objects.order_by("-pk")[0].pk, ProceduralEvent.objects.order_by("-pk")[0].pk
+    case = make_case(org.prosecutors[0], [("prosecution_review", D(2026, 5, 1)), ("review_extension", D(2026, 5, 20))])
+    assert case.pk > top_case and case.events.order_by("pk").last().pk > top_event
+    assert case.items == 2
 
 
 def test_derived_fields_equal_a_recount(tiny):

@@ -14,7 +14,7 @@ import random
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 
 from django.db import transaction
 from django.utils import timezone
@@ -52,6 +52,9 @@ EVENT_FIELDS = ("id", "case", "event_type", "date", "persons", "prosecutor", "no
 TEAM_SHARE = 0.8
 # The story for a team lead: extra 退补 in the story team's reviews that end last month.
 STORY_RETURN_BOOST = 0.55
+
+
+ORG_COUNTS = ("units", "departments", "prosecutors", "teams", "memberships")
 
 
 class DemoDataError(Exception):
@@ -132,6 +135,20 @@ class DemoSummary:
     events_by_code: Counter = field(default_factory=Counter)
     story_team: str = ""
     seconds: dict[str, float] = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        """Plain values (for the benchmark's JSON report)."""
+        return {
+            "params": asdict(self.params),
+            "seed": self.seed,
+            "today": self.today.isoformat(),
+            **{
+                name: getattr(self, name)
+                for name in (*ORG_COUNTS, "cases", "open_cases", "events", "items", "story_team")
+            },
+            "events_by_code": dict(self.events_by_code),
+            "seconds": {k: round(v, 3) for k, v in self.seconds.items()},
+        }
 
     def __str__(self) -> str:
         total = sum(self.seconds.values())
