@@ -7,8 +7,6 @@ from cases import review_workflow as wf
 from cases.models import QualityReview
 from tests.reviews_kit import D, at, closed_case, make_review_office
 
-pytestmark = pytest.mark.urls("tests.review_urls")
-
 
 @pytest.fixture
 def ro(db):

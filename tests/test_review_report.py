@@ -11,8 +11,6 @@ from cases.review_report import grade_basis, render_review_docx
 from cases.views_reviews import review_report, review_report_docx
 from tests.reviews_kit import D, at, closed_case, make_review_office
 
-pytestmark = pytest.mark.urls("tests.review_urls")
-
 
 @pytest.fixture
 def review(db):
