@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
+from urllib.parse import unquote
 
 MASK = "[*]"
 
@@ -24,9 +25,19 @@ _EMAIL = r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
 _PATTERN = re.compile(f"(?P<keep>{_CASE_NO})|{_RESIDENT_ID}|{_MOBILE}|{_EMAIL}|{_HAN}")
 
 
+# Django writes request paths with non-ASCII as \\uXXXX escapes, web servers as %XX bytes: decode first.
+_ESCAPED = re.compile(r"(?:\\u[0-9a-fA-F]{4})+")
+_PERCENT = re.compile(r"(?:%[0-9A-Fa-f]{2}){2,}")
+
+
+def _unescape(text: str) -> str:
+    text = _ESCAPED.sub(lambda m: m.group(0).encode("ascii").decode("unicode_escape"), text)
+    return _PERCENT.sub(lambda m: unquote(m.group(0)), text)
+
+
 def mask_personal_data(text: str) -> str:
     """`text` with every possible name, title, ID number, phone number and e-mail address masked."""
-    return _PATTERN.sub(lambda m: m.group("keep") or MASK, text)
+    return _PATTERN.sub(lambda m: m.group("keep") or MASK, _unescape(text))
 
 
 class PersonalDataFilter(logging.Filter):
