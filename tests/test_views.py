@@ -238,3 +238,30 @@ def test_prosecutor_page_shows_the_assessment_and_rows_link_to_their_dashboards(
     first = team.tables["members"].rows[0][0]
     assert first.href.startswith(reverse("teams:prosecutor", args=["P-001"]))
     assert client.get(first.href).status_code == 200
+
+
+def test_import_page_reports_bad_rows_and_a_good_import_shows_in_the_work_queue(client, office):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from cases.models import ProceduralEvent
+
+    client_for(client, office.users["clerk"])
+    case = office.cases[3]
+    before = ProceduralEvent.objects.count()
+    bad = f"case_no,event,date\n{case.case_no},arrest_decision,2025-02-30\n无此案号,arrest_review,2025-03-01\n"
+    response = client.post(
+        reverse("cases:import"), {"file": SimpleUploadedFile("events.csv", bad.encode()), "kind": "events"}
+    )
+    assert response.status_code == 422
+    report = response.context["report"]
+    assert sorted(issue.row for issue in report.errors) == [2, 3]
+    assert ProceduralEvent.objects.count() == before
+    day = case.received_on.isoformat()
+    good = f"case_no,event,date\n{case.case_no},arrest_decision,{day}\n"
+    response = client.post(
+        reverse("cases:import"), {"file": SimpleUploadedFile("good.csv", good.encode()), "kind": "events"}
+    )
+    assert response.status_code == 200 and response.context["report"].ok
+    assert ProceduralEvent.objects.count() == before + 1
+    recent = client.get(reverse("teams:work")).context["recent_imports"]
+    assert recent and recent[0]["events"] == 1 and "good.csv" in recent[0]["label"]

@@ -1,6 +1,6 @@
 """The import page: upload a CSV / XLSX and read the row report (the same `run_import` as the command).
 
-The upload is saved to a temporary file and handed to `cases.importer.run_import`. Any refused row →
+The uploaded file is handed to `cases.importer.run_import` as it is (the history names it). Any refused row →
 nothing is written, and the report lists every bad row (row, column, value, reason). In the browser
 the form is sent by script so the upload shows a progress bar and the importer's stages are listed;
 without script it is an ordinary form post answered by the same page.
@@ -8,13 +8,11 @@ without script it is an ordinary form post answered by the same page.
 
 from __future__ import annotations
 
-import os
-import tempfile
-
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from cases.importer import run_import
 from cases.views.forms import ImportForm
 from teams.access import can_write
 
@@ -41,28 +39,20 @@ def import_upload(request: HttpRequest) -> HttpResponse:
     if request.method != "POST" or not form.is_valid():
         return render(request, template, {"form": form}, status=400 if form.errors else 200)
     upload = form.cleaned_data["file"]
-    handle, path = tempfile.mkstemp(suffix=os.path.splitext(upload.name)[1].lower(), prefix="caseqa-import-")
     stages: list[str] = []
 
     def progress(*args, **kwargs) -> None:
         if len(stages) < MAX_STAGES_SHOWN:
             stages.append(_stage_text(args, kwargs))
 
-    from cases.importer import run_import  # the importer package is loaded only when a file arrives
-
-    try:
-        with os.fdopen(handle, "wb") as out:
-            for chunk in upload.chunks():
-                out.write(chunk)
-        report = run_import(
-            path,
-            kind=form.cleaned_data["kind"] or None,
-            dry_run=form.cleaned_data["dry_run"],
-            progress=progress,
-            user=request.user,
-        )
-    finally:
-        os.unlink(path)
+    # An upload over FILE_UPLOAD_MAX_MEMORY_SIZE is already streamed to a temporary file on disk.
+    report = run_import(
+        upload,
+        kind=form.cleaned_data["kind"] or None,
+        dry_run=form.cleaned_data["dry_run"],
+        progress=progress,
+        user=request.user,
+    )
     report.sort()
     context = {"form": ImportForm(), "report": report, "filename": upload.name, "stages": stages}
     return render(request, template, context, status=200 if report.ok else 422)

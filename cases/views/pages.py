@@ -15,10 +15,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from cases import deadlines, services
-from cases.models import Case, EventType, ProceduralEvent
+from cases.models import Case, ProceduralEvent
 from cases.views.filtering import FILTER_PARAMS, filter_cases
 from cases.views.forms import CaseForm, EventForm
 from teams.access import access_for, can_write, can_write_case, visible_cases, visible_teams, writable_unit_ids
+from teams.dashboards import event_labels
 from teams.tables import EXPORT_FORMATS, Column, Table, cell, export_response
 
 PAGE_SIZE = 50
@@ -65,10 +66,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         "active": active,
         "query": urlencode(active),
         "teams": visible_teams(request.user).order_by("team_code").values_list("team_code", "name"),
-        "event_types": EventType.objects.filter(kind=EventType.Kind.EXTRA)
-        .order_by("code")
-        .values_list("code", "label_zh")
-        .distinct(),
+        "event_types": list(event_labels().items()),
         "lines": Case.Line.choices,
         "categories": Case.Category.choices,
         "can_write": can_write(request.user),
