@@ -68,7 +68,7 @@ class EventSerializer(serializers.ModelSerializer):
     kind = serializers.CharField(source="event_type.kind", read_only=True, help_text="base / extra / neutral")
     weight = serializers.SerializerMethodField(help_text="本环节增加的件数 / items this step adds")
     prosecutor = serializers.SlugRelatedField(
-        slug_field="staff_code", read_only=True, help_text="经办检察官工号 / handled by (staff code)"
+        slug_field="staff_code", read_only=True, allow_null=True, help_text="经办检察官工号 / handled by (staff code)"
     )
 
     class Meta:

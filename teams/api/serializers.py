@@ -11,7 +11,10 @@ class UnitSerializer(serializers.ModelSerializer):
     """A unit (检察院) with its parent's code."""
 
     parent = serializers.SlugRelatedField(
-        slug_field="code", read_only=True, help_text="上级单位编码 / parent unit code (null at the top)"
+        slug_field="code",
+        read_only=True,
+        allow_null=True,
+        help_text="上级单位编码 / parent unit code (null at the top)",
     )
 
     class Meta:

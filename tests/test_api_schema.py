@@ -1,0 +1,105 @@
+"""The OpenAPI schema: valid (spectacular --validate --fail-on-warn), served, and honoured by every operation.
+
+The schemathesis run calls the Django app in-process (WSGI) with a superuser's write token, over every
+operation of the schema, and checks that no answer is a 5xx and that every documented answer matches
+its schema and content type. `SCHEMATHESIS_MAX_EXAMPLES` (default 15) sets the examples per operation.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+import schemathesis
+from django.core import management
+from django.core.signals import request_finished, request_started
+from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
+from drf_spectacular.generators import SchemaGenerator
+from drf_spectacular.renderers import OpenApiJsonRenderer
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.config import SchemathesisConfig
+from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
+
+from teams.api.auth import issue_token
+from tests.test_access import build_world, rolled_back
+
+MAX_EXAMPLES = int(os.getenv("SCHEMATHESIS_MAX_EXAMPLES", "15"))
+CALLS: list[tuple[str, str, int]] = []
+
+
+def _schema() -> dict:
+    document = SchemaGenerator().get_schema(request=None, public=True)
+    return json.loads(OpenApiJsonRenderer().render(document))
+
+
+@pytest.mark.django_db
+def test_schema_validates_without_warnings(tmp_path):
+    management.call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml"))
+    assert "/api/v1/stats/ratio/:" in (tmp_path / "schema.yaml").read_text()
+
+
+@pytest.mark.django_db
+def test_schema_and_offline_docs_are_served(client, django_user_model):
+    client.force_login(django_user_model.objects.create_user("reader"))
+    schema = client.get("/api/schema/?format=json")
+    assert schema.status_code == 200
+    paths = schema.json()["paths"]
+    for path in ("/api/v1/cases/{case_no}/", "/api/v1/stats/indicators/", "/api/v1/cases/at-risk/", "/api/v1/tokens/"):
+        assert path in paths
+    docs = client.get("/api/docs/")
+    assert docs.status_code == 200
+    assert b"swagger-ui" in docs.content and b"//cdn" not in docs.content  # served from the sidecar, offline
+
+
+# Examples and fuzzing phases only: the coverage phase's boundary cases alone run to thousands of calls.
+CONFIG = SchemathesisConfig.from_dict(
+    {
+        "phases": {"coverage": {"enabled": False}, "stateful": {"enabled": False}},
+        "generation": {"max-examples": MAX_EXAMPLES},
+    }
+)
+API = schemathesis.openapi.from_dict(_schema(), config=CONFIG)
+API.app = get_wsgi_application()
+
+
+@pytest.fixture(scope="module")
+def write_token(django_db_setup, django_db_blocker):
+    """A superuser's write token over a small world (built once, rolled back at the end).
+
+    Django closes the connection at the end of every WSGI request, which would end the test's
+    transaction; that handler is paused while the in-process calls run (as Django's test client does).
+    """
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        with django_db_blocker.unblock(), rolled_back():
+            world = build_world()
+            yield issue_token(world.users["admin"], "schemathesis", can_write=True)[1]
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def report_calls():
+    """Print how many calls the run made (shown with -s; the number is quoted in docs/api.md)."""
+    yield
+    if CALLS:
+        statuses = sorted({status for _m, _p, status in CALLS})
+        print(f"\nschemathesis: {len(CALLS)} calls over {len({(m, p) for m, p, _s in CALLS})} operations, {statuses}")
+
+
+@pytest.mark.django_db
+@API.parametrize()
+@settings(
+    max_examples=MAX_EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+def test_every_operation_keeps_its_schema_and_never_errors(case, write_token, db):
+    response = case.call(headers={"Authorization": f"Token {write_token}"})
+    CALLS.append((case.method, case.path, response.status_code))
+    case.validate_response(response, checks=[not_a_server_error, response_schema_conformance, content_type_conformance])
