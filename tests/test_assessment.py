@@ -151,3 +151,20 @@ def test_grade_scales_may_not_overlap_and_dates_are_ordered(db):
     )
     with pytest.raises(ValidationError, match="失效日期"):
         item.full_clean()
+
+
+def test_assessment_and_team_results_on_the_api(ro):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(ro.prosecutors[0].user)
+    body = client.get("/api/v1/assessment/?prosecutor=P-001&year=2025").json()
+    assert (body["quality"], body["efficiency"], body["total"]) == (37.0, 3.0, 40.0)
+    assert {line["code"]: line["cases"] for line in body["lines"]}["grade_flawed"] == ["P1-3"]
+    assert client.get("/api/v1/assessment/?prosecutor=P-002&year=2025").status_code == 404  # not theirs
+    assert "year" in client.get("/api/v1/assessment/?prosecutor=P-001&year=19").json()
+    assert "prosecutor" in client.get("/api/v1/assessment/").json()
+    team = client.get("/api/v1/team-results/?team=T-HQ&year=2025").json()  # p1 leads the team
+    assert team["reviews"] == 5 and len(team["months"]) == 12 and team["months"][2]["cases"] == 5
+    assert {m["staff_code"] for m in team["members"]} == {"P-001", "P-003"}
+    assert "basis" in client.get("/api/v1/team-results/?team=T-HQ&basis=x").json()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import django_filters
 from django.db.models import Prefetch
+from django.urls import path
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
@@ -17,6 +18,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from cases import review_workflow as wf
+from cases.api.assessment import AssessmentView, TeamResultsView
 from cases.api.common import ScopedViewSetMixin
 from cases.models import Case, Dimension, Finding, Grade, Nature, QualityReview, ReviewItem, ReviewTransition
 from cases.review_access import visible_reviews
@@ -402,6 +404,13 @@ class ReviewViewSet(
         review = self.get_object()
         data = self._valid(OverrideSerializer, request.data)
         return self._answer(wf.override_grade(review, request.user, data["grade"], data["reason"]))
+
+
+# Plain views the /api/v1/ URLconf adds beside the router (see caseqa/api_urls.py).
+urlpatterns = [
+    path("assessment/", AssessmentView.as_view(), name="assessment"),
+    path("team-results/", TeamResultsView.as_view(), name="team-results"),
+]
 
 
 def register(router) -> None:

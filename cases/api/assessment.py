@@ -1,0 +1,134 @@
+"""Assessment (考核) on the API: a prosecutor's score line by line, and a team's year against its target.
+
+`GET /api/v1/assessment/?prosecutor=<staff_code>&year=YYYY` and
+`GET /api/v1/team-results/?team=<team_code>&year=YYYY&basis=flow|cohort`. Both start from
+`teams.access`: a person or team the user may not see is a 404; bad parameters are a 400 naming them.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import exceptions
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from cases.assessment import AssessmentError, assess_prosecutor, team_results
+from cases.facts import BASES
+from teams import access
+
+YEAR_PARAM = OpenApiParameter("year", OpenApiTypes.INT, description="年度，默认今年 / year, default this year")
+ERROR_400 = OpenApiResponse(OpenApiTypes.OBJECT, description="{参数: [原因]}")
+
+
+def _number(value):
+    return float(value) if isinstance(value, Decimal) else value
+
+
+def _year(request) -> int:
+    raw = request.query_params.get("year")
+    if raw in (None, ""):
+        return timezone.localdate().year
+    try:
+        year = int(raw)
+        if not 2000 <= year <= 2100:
+            raise ValueError
+    except ValueError:
+        raise exceptions.ValidationError({"year": [_("须为 2000 至 2100 之间的年份")]}) from None
+    return year
+
+
+def _required(request, name: str) -> str:
+    value = request.query_params.get(name, "").strip()
+    if not value:
+        raise exceptions.ValidationError({name: [_("必须提供")]})
+    return value
+
+
+class AssessmentView(APIView):
+    """A prosecutor's assessment for a year, item by item with the cases behind each line."""
+
+    @extend_schema(
+        summary="个人考核 / a prosecutor's assessment",
+        parameters=[OpenApiParameter("prosecutor", OpenApiTypes.STR, required=True, description="工号"), YEAR_PARAM],
+        responses={200: OpenApiResponse(OpenApiTypes.OBJECT), 400: ERROR_400},
+    )
+    def get(self, request):
+        code, year = _required(request, "prosecutor"), _year(request)
+        prosecutor = access.visible_prosecutors(request.user).filter(staff_code=code).select_related("unit").first()
+        if prosecutor is None:
+            raise Http404
+        try:
+            result = assess_prosecutor(prosecutor, year)
+        except AssessmentError as error:
+            raise exceptions.ValidationError({"year": [str(error)]}) from None
+        return Response(
+            {
+                "prosecutor": prosecutor.staff_code,
+                "prosecutor_name": prosecutor.name,
+                "year": year,
+                "scheme": {"year": result.scheme.year, "name": result.scheme.name},
+                "quality": _number(result.quality),
+                "efficiency": _number(result.efficiency),
+                "total": _number(result.total),
+                "person_ratio": result.person_ratio,
+                "unit_ratio": result.unit_ratio,
+                "lines": [
+                    {
+                        "component": line.component,
+                        "code": line.code,
+                        "label": line.label,
+                        "points": _number(line.points),
+                        "count": line.count,
+                        "cases": line.case_nos,
+                        "detail": line.detail,
+                    }
+                    for line in result.lines
+                ],
+            }
+        )
+
+
+class TeamResultsView(APIView):
+    """A team's year: ratio, reviews, the target tracked month by month and members side by side."""
+
+    @extend_schema(
+        summary="团队年度成绩 / a team's results",
+        parameters=[
+            OpenApiParameter("team", OpenApiTypes.STR, required=True, description="团队编码"),
+            YEAR_PARAM,
+            OpenApiParameter("basis", OpenApiTypes.STR, enum=list(BASES), description="flow（默认）/ cohort"),
+        ],
+        responses={200: OpenApiResponse(OpenApiTypes.OBJECT), 400: ERROR_400},
+    )
+    def get(self, request):
+        code, year = _required(request, "team"), _year(request)
+        basis = request.query_params.get("basis") or "flow"
+        if basis not in BASES:
+            raise exceptions.ValidationError({"basis": [_("须为 flow 或 cohort")]})
+        team = access.visible_teams(request.user).filter(team_code=code).first()
+        if team is None:
+            raise Http404
+        result = team_results(team, year, basis=basis)
+        return Response(
+            {
+                "team": team.team_code,
+                "team_name": team.name,
+                "year": year,
+                "basis": basis,
+                "target_ratio": _number(result.target_ratio),
+                "cases": result.cases,
+                "items": result.items,
+                "ratio_display": result.ratio_display,
+                "reviews": result.reviews,
+                "average_score": _number(result.average_score),
+                "grades": result.grades,
+                "months": [{k: _number(v) for k, v in vars(m).items()} for m in result.months],
+                "members": [{k: _number(v) for k, v in vars(m).items()} for m in result.members],
+            }
+        )
