@@ -44,8 +44,8 @@ REVIEW_EXTENSION = "review_extension"
 
 OK, AT_RISK, OVERDUE = "ok", "at_risk", "overdue"
 
-# The statutory terms, in one place (刑诉法 §91, §172, §175). Keys of the extension are kinds of
-# clock or the event that lengthens one; values are relativedelta keyword arguments.
+# The statutory terms, in one place (刑诉法 §91, §172, §175): one per clock kind, plus the
+# lengthening a `review_extension` gives the review clock; values are relativedelta arguments.
 DEFAULT_TERMS: dict[str, dict[str, int]] = {
     ARREST_REVIEW: {"days": 7},
     PROSECUTION_REVIEW: {"months": 1},

@@ -18,9 +18,10 @@ year counts once in that year's row even when it counts in two monthly rows.
 不捕 without a model field: an `arrest_decision` event records a decision on its `persons`; it is a
 decision NOT to arrest when its note begins with one of `NON_ARREST_MARKERS` (``不批准逮捕``,
 ``不予批准逮捕``, ``不批捕``, ``不捕``, or in English ``not arrested`` / ``non-arrest``, any case), and
-a decision to arrest otherwise. A mixed decision on one day (some arrested, some not) cannot be told
-apart: log the not-arrested persons on the decision and the arrested ones on the day after, or add
-an outcome field to the event (a model change) when offices need it.
+a decision to arrest otherwise. A mixed decision (some suspects arrested, some not, on one day) has
+no exact form, since events are unique per case, type and date: it counts by its marker, all
+persons one way. An outcome field or a not-arrested persons count on the event (a model change)
+would make it exact; the importer and forms can then fill it from the same markers.
 """
 
 from __future__ import annotations
