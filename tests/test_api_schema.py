@@ -52,6 +52,11 @@ def test_schema_and_offline_docs_are_served(client, django_user_model):
     docs = client.get("/api/docs/")
     assert docs.status_code == 200
     assert b"swagger-ui" in docs.content and b"//cdn" not in docs.content  # served from the sidecar, offline
+    assert b"drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in docs.content
+    # No inline script (the Content-Security-Policy forbids it): the start-up script is its own file.
+    assert b"<script>" not in docs.content
+    script = client.get("/api/docs/?script=")
+    assert script.status_code == 200 and b"SwaggerUIBundle" in script.content
 
 
 # Examples and fuzzing phases only: the coverage phase's boundary cases alone run to thousands of calls.
