@@ -115,13 +115,19 @@ def test_child_peak_memory_is_the_childs_own(tmp_path):
     assert failed == 3
 
 
+@pytest.mark.django_db
 def test_gunicorn_serves_on_loopback_and_stops(tmp_path, monkeypatch):
     # The login page needs no table, so an empty SQLite file is enough for the server under test.
     monkeypatch.setattr(server, "database_url", lambda: f"sqlite:///{tmp_path / 'empty.sqlite3'}")
-    with server.gunicorn(workers=1, log_path=tmp_path / "gunicorn.log") as base:
+    with server.gunicorn(workers=1, log_path=tmp_path / "gunicorn.log") as (base, master):
         assert base.startswith("http://127.0.0.1:")
-        status, body = server.HttpClient(base, "no-token", "no-session").get("/accounts/login/")
-        assert status == 200 and b"<form" in body
+        client = server.HttpClient(base, "no-token", "no-session", master_pid=master)
+        before = client.cpu()["server"]
+        for _ in range(5):
+            status, body = client.get("/accounts/login/")
+            assert status == 200 and b"<form" in body
+        assert server.children(master), "gunicorn runs its workers as children of the master"
+        assert client.cpu()["server"] >= before
     with pytest.raises(OSError):
         urllib.request.urlopen(base + "/accounts/login/", timeout=2)
 

@@ -19,7 +19,7 @@ from django.db.models import Count
 
 from cases import services
 from cases.demo import generate, resolve
-from cases.models import Case, Finding, ProceduralEvent, QualityReview, ReviewItem
+from cases.models import Case, Finding, ProceduralEvent, QualityReview, RatioFact, ReviewItem
 from cases.review_rules import Deduction, grade_scale_for, review_grade, review_score
 from teams.api.tokens import issue_token
 from teams.models import Prosecutor, Team, Unit
@@ -129,6 +129,10 @@ def counts() -> dict[str, int]:
         "cases": Case.objects.count(),
         "events": ProceduralEvent.objects.count(),
         "reviews": QualityReview.objects.count(),
+        **{
+            f"rollup_{row['level']}": row["n"]
+            for row in RatioFact.objects.values("level").annotate(n=Count("pk")).order_by("level")
+        },
     }
 
 

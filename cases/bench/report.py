@@ -65,6 +65,13 @@ def _fmt(value, unit: str = "") -> str:
     return f"{value}{unit}"
 
 
+def _http(http: dict) -> str:
+    text = f"{_fmt(http['p50_ms'])} / {_fmt(http['p95_ms'])} ms"
+    if "server_cpu_ms" in http:
+        text += f" (cpu {_fmt(http['server_cpu_ms'])} + db {_fmt(http['database_cpu_ms'])} ms)"
+    return text
+
+
 def table_rows(report: dict) -> list[tuple[str, str, str, str]]:
     """(figure, product, baseline in the same run, target) for every measured figure."""
     rows = []
@@ -94,7 +101,7 @@ def table_rows(report: dict) -> list[tuple[str, str, str, str]]:
         rows.append(
             (
                 f"{name} API p50 / p95",
-                f"{_fmt(http['p50_ms'])} / {_fmt(http['p95_ms'])} ms",
+                _http(http),
                 f"GROUP BY {_fmt(stat['baseline_sql']['p50_ms'])} ms",
                 target,
             )
@@ -110,14 +117,14 @@ def table_rows(report: dict) -> list[tuple[str, str, str, str]]:
             )
     if "prosecutors" in report:
         http = report["prosecutors"]["http"]
-        rows.append(("prosecutor list API p50 / p95", f"{_fmt(http['p50_ms'])} / {_fmt(http['p95_ms'])} ms", "", ""))
+        rows.append(("prosecutor list API p50 / p95", _http(http), "", ""))
     if "dashboard" in report:
         dash = report["dashboard"]
         queries = ", ".join(f"{k} {v}" for k, v in dash["queries"].items())
         rows.append(
             (
                 "team dashboard p50 / p95",
-                f"{_fmt(dash['http']['p50_ms'])} / {_fmt(dash['http']['p95_ms'])} ms",
+                _http(dash["http"]),
                 f"queries: {queries}",
                 f"≤ {DASHBOARD_MS} ms, fixed queries",
             )

@@ -95,8 +95,8 @@ def run_benchmark(options: Options, log=print) -> dict:
             if options.in_process:
                 client = server.InProcessClient(data.token, data.session_key)
             else:
-                base = stack.enter_context(server.gunicorn(log_path=workdir / "gunicorn.log"))
-                client = server.HttpClient(base, data.token, data.session_key)
+                base, master = stack.enter_context(server.gunicorn(log_path=workdir / "gunicorn.log"))
+                client = server.HttpClient(base, data.token, data.session_key, master_pid=master)
             log("statistics…")
             report["statistics"] = {}
             for statistic in STATISTICS:
@@ -104,7 +104,7 @@ def run_benchmark(options: Options, log=print) -> dict:
                 report["statistics"][statistic.name] = result
                 failures += [c["name"] for c in result["checks"] if not c["equal"]]
                 log(f"  {statistic.name}: {result['http']}")
-            report["prosecutors"] = {"http": _http_samples(client, "/api/v1/prosecutors/", options.repeat).as_dict()}
+            report["prosecutors"] = {"http": _http_samples(client, "/api/v1/prosecutors/", options.repeat)}
             report["dashboard"] = measure_dashboard(client, data, options.repeat)
 
             log("pandas over a CSV export…")
@@ -155,15 +155,25 @@ def _params(statistic: Statistic, data: dataset.DataSet) -> dict:
     return params
 
 
-def _http_samples(client, path: str, runs: int, session: bool = False) -> Samples:
+def _http_samples(client, path: str, runs: int, session: bool = False) -> dict:
+    """p50/p95 wall time of GET `path`, and the server's and database's CPU milliseconds per request."""
+
     def get():
         status, body = client.get(path, session=session)
         if status != 200:
             raise checks.BenchmarkMismatch(f"GET {path} answered {status}: {body[:300]!r}")
         return body
 
-    samples, _ = repeat(get, runs, warmup=2)
-    return samples
+    for _ in range(2):
+        get()  # warm-up: connections, caches, first-request imports
+    before = client.cpu()
+    samples, _ = repeat(get, runs, warmup=0)
+    result = samples.as_dict()
+    after = client.cpu()
+    if before is not None and after is not None:
+        for part in ("server", "database"):
+            result[f"{part}_cpu_ms"] = round((after[part] - before[part]) * 1000 / runs, 1)
+    return result
 
 
 def measure_statistic(statistic: Statistic, data: dataset.DataSet, client, units: dict, runs: int) -> dict:
@@ -188,7 +198,7 @@ def measure_statistic(statistic: Statistic, data: dataset.DataSet, client, units
     result["checks"].append(
         checks.compare(f"{statistic.name}/api", read(api_rows, statistic.by_unit, units), baseline.rows).as_dict()
     )
-    result["http"] = _http_samples(client, path, runs).as_dict()
+    result["http"] = _http_samples(client, path, runs)
 
     engine = ENGINES.get(statistic.kind)
     if engine is not None:
@@ -221,7 +231,7 @@ def measure_dashboard(client, data: dataset.DataSet, runs: int) -> dict:
     from django.test import Client
 
     path = f"/teams/{data.team_code}/"
-    samples = _http_samples(client, path, runs, session=True)
+    http = _http_samples(client, path, runs, session=True)
     counts = {}
     local = Client()
     local.cookies["sessionid"] = data.session_key
@@ -234,7 +244,7 @@ def measure_dashboard(client, data: dataset.DataSet, runs: int) -> dict:
         counts[label] = len(queries)
     # An N+1 grows with the team (members, cases, months); sections skipped for a quieter team may save one or two.
     fixed = max(counts.values()) - min(counts.values()) <= FIXED_QUERY_SLACK
-    return {"path": path, "http": samples.as_dict(), "queries": counts, "fixed_queries": fixed}
+    return {"path": path, "http": http, "queries": counts, "fixed_queries": fixed}
 
 
 def measure_pandas(directory: Path, data: dataset.DataSet, units: dict) -> dict:

@@ -53,11 +53,55 @@ def child_environment(**extra: str) -> dict[str, str]:
     return env
 
 
-class HttpClient:
-    """GETs against a running server with the benchmark user's token (API) or session cookie (pages)."""
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time consumed so far by these processes (from /proc; 0 for any that is gone)."""
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+    return total / os.sysconf("SC_CLK_TCK")
 
-    def __init__(self, base: str, token: str, session_key: str):
-        self.base, self.token, self.session_key = base, token, session_key
+
+def children(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as handle:
+            return [int(p) for p in handle.read().split()]
+    except OSError:
+        return []
+
+
+def database_backends() -> list[int]:
+    """PostgreSQL backend processes connected to this database other than ours (the server's connections)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
+            "AND backend_type = 'client backend'"
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+class HttpClient:
+    """GETs against a running server with the benchmark user's token (API) or session cookie (pages).
+
+    `cpu()` is the CPU time the server's workers and their database backends have used so far: on a
+    shared box, CPU per request says what the request costs when wall-clock time also holds waiting.
+    """
+
+    def __init__(self, base: str, token: str, session_key: str, master_pid: int | None = None):
+        self.base, self.token, self.session_key, self.master_pid = base, token, session_key, master_pid
+
+    def cpu(self) -> dict[str, float] | None:
+        if self.master_pid is None:
+            return None
+        return {"server": cpu_seconds(children(self.master_pid)), "database": cpu_seconds(database_backends())}
 
     def get(self, path: str, session: bool = False) -> tuple[int, bytes]:
         headers = {"Accept": "application/json"}
@@ -83,6 +127,9 @@ class InProcessClient:
         self.token = token
         self.client.cookies[settings.SESSION_COOKIE_NAME] = session_key
 
+    def cpu(self) -> None:
+        return None
+
     def get(self, path: str, session: bool = False) -> tuple[int, bytes]:
         if session:
             response = self.client.get(path, HTTP_ACCEPT_LANGUAGE="zh-hans")
@@ -92,8 +139,8 @@ class InProcessClient:
 
 
 @contextlib.contextmanager
-def gunicorn(workers: int = 2, log_path: Path | None = None) -> Iterator[str]:
-    """Run gunicorn on a free loopback port for the duration of the block; yields its base URL."""
+def gunicorn(workers: int = 2, log_path: Path | None = None) -> Iterator[tuple[str, int]]:
+    """Run gunicorn on a free loopback port for the duration of the block; yields (base URL, master pid)."""
     port = free_port()
     base = f"http://{HOST}:{port}"
     log = open(log_path or os.devnull, "ab")  # noqa: SIM115 (closed below, after the child)
@@ -116,7 +163,7 @@ def gunicorn(workers: int = 2, log_path: Path | None = None) -> Iterator[str]:
     process = subprocess.Popen(command, env=env, stdout=log, stderr=log, cwd=settings.BASE_DIR)
     try:
         _wait_until_up(base, process)
-        yield base
+        yield base, process.pid
     finally:
         process.terminate()
         try:
