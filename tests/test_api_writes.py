@@ -225,3 +225,48 @@ def test_tokens_are_throttled(world, settings):
     codes = [client.get("/api/v1/units/").status_code for _ in range(4)]
     assert codes == [200, 200, 200, 429]
     cache.clear()
+
+
+def _upload(name: str, text: str, encoding: str = "utf-8"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, text.encode(encoding), content_type="text/csv")
+
+
+def test_import_answers_the_row_report_and_writes(world):
+    case = world.cases["a_other"]
+    csv_text = f"case_no,event,date\n{case.case_no},review_extension,2025/3/25\n"
+    client = client_for(world.users["clerk"])
+    response = client.post("/api/v1/imports/", {"file": _upload("events.csv", csv_text), "kind": "events"})
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["ok"] is True and body["written"] is True and body["errors"] == []
+    assert body["counts"]["events"]["created"] == 1
+    case.refresh_from_db()
+    assert case.items == 2
+
+
+def test_import_with_a_bad_row_writes_nothing_and_names_row_and_column(world):
+    case = world.cases["a_other"]
+    csv_text = f"case_no,event,date\n{case.case_no},review_extension,2025-03-25\n{case.case_no},teleport,2025-03-26\n"
+    client = client_for(world.users["clerk"])
+    response = client.post("/api/v1/imports/", {"file": _upload("events.csv", csv_text, "gb18030")})
+    assert response.status_code == 400
+    body = response.json()
+    assert body["ok"] is False and body["written"] is False
+    assert [(e["row"], e["column"]) for e in body["errors"]] == [(3, "event")]
+    assert case.events.count() == 1
+
+
+def test_import_dry_run_and_refusals(world):
+    case = world.cases["a_other"]
+    csv_text = f"case_no,event,date\n{case.case_no},review_extension,2025-03-25\n"
+    clerk = client_for(world.users["clerk"])
+    response = clerk.post("/api/v1/imports/", {"file": _upload("events.csv", csv_text), "dry_run": "true"})
+    assert response.status_code == 200 and response.json()["written"] is False
+    assert case.events.count() == 1
+    response = clerk.post("/api/v1/imports/", {"file": _upload("events.pdf", csv_text)})
+    assert response.status_code == 400 and "file" in response.json()
+    assert clerk.post("/api/v1/imports/", {"kind": "events"}).status_code == 400
+    leader = client_for(world.users["leader"])
+    assert leader.post("/api/v1/imports/", {"file": _upload("events.csv", csv_text)}).status_code == 403
