@@ -6,7 +6,8 @@ cases; ordinary cases already reviewed count towards that quota, so drawing a mo
 reviews were opened draws nothing more. Every key case closed in the month and not yet reviewed is
 added on top. The draw depends only on the seed, the month
 and the data, never on row order or the database. Each case gets a reviewer of its unit who is
-not its prosecutor, round-robin in username order.
+not its prosecutor, round-robin in username order; a unit without reviewers of its own is served by
+the nearest unit above it that has some.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ import math
 import random
 from dataclasses import dataclass, field
 
-from django.contrib.auth import get_user_model
 from django.db.models import Count, Exists, OuterRef
 from django.utils.translation import gettext as _
 
@@ -129,22 +129,32 @@ def sample_cases(
     return result
 
 
+def _reviewer_pools(unit_ids: set[int]) -> dict[int, list]:
+    """Each unit's reviewers: those posted on it, else on the nearest unit above it (上级院评查)."""
+    parent = dict(Unit.objects.values_list("pk", "parent_id"))
+    chains = {}
+    for unit_id in unit_ids:
+        chain, current = [], unit_id
+        while current is not None and current not in chain:
+            chain.append(current)
+            current = parent.get(current)
+        chains[unit_id] = chain
+    posted: dict[int, list] = {}
+    roles = StaffRole.objects.filter(
+        kind=StaffRole.Kind.REVIEWER, unit_id__in={u for chain in chains.values() for u in chain}
+    ).select_related("user")
+    for role in roles:
+        posted.setdefault(role.unit_id, []).append(role.user)
+    pools = {}
+    for unit_id, chain in chains.items():
+        pool = next((posted[u] for u in chain if u in posted), [])
+        pools[unit_id] = sorted(pool, key=lambda u: u.get_username())
+    return pools
+
+
 def _assign_reviewers(drawn: list[tuple[Case, str]]) -> list[SampledCase]:
     """Round-robin over each unit's reviewers (username order), skipping the case's own prosecutor."""
-    unit_ids = {case.unit_id for case, _reason in drawn}
-    pools: dict[int, list] = {}
-    users = {
-        u.pk: u
-        for u in get_user_model().objects.filter(
-            staff_roles__kind=StaffRole.Kind.REVIEWER, staff_roles__unit_id__in=unit_ids
-        )
-    }
-    for unit_id, user_id in StaffRole.objects.filter(kind=StaffRole.Kind.REVIEWER, unit_id__in=unit_ids).values_list(
-        "unit_id", "user_id"
-    ):
-        pools.setdefault(unit_id, []).append(users[user_id])
-    for pool in pools.values():
-        pool.sort(key=lambda u: u.get_username())
+    pools = _reviewer_pools({case.unit_id for case, _reason in drawn})
     turn = dict.fromkeys(pools, 0)
     out = []
     for case, reason in drawn:

@@ -88,11 +88,17 @@ def test_unit_filter_and_units_without_reviewers(ro):
     from tests.factories import DepartmentFactory, ProsecutorFactory, UnitFactory
 
     other = UnitFactory(code="U-OTHER", name="邻区人民检察院")
+    below = UnitFactory(code="U-BELOW", name="下级人民检察院", parent=ro.office.unit)
+    district = ProsecutorFactory(department=DepartmentFactory(unit=below), unit=below)
+    closed_case(district, D(2025, 6, 9), case_no="Y-01")
     outsider = ProsecutorFactory(department=DepartmentFactory(unit=other), unit=other)
     closed_case(outsider, D(2025, 6, 9), case_no="X-01")
     only_other = sample_cases("2025-06", 100, seed=1, unit="U-OTHER")
     assert numbers(only_other) == ["X-01"] and only_other.unassigned[0].case.case_no == "X-01"
-    assert "X-01" not in numbers(sample_cases("2025-06", 100, seed=1, unit=ro.office.unit))
+    ours = sample_cases("2025-06", 100, seed=1, unit=ro.office.unit)
+    assert "X-01" not in numbers(ours)
+    # the unit below has no reviewers of its own: the parent unit's reviewers serve it
+    assert {s.case.case_no: s.reviewer for s in ours.cases}["Y-01"] is not None
 
 
 def test_bad_parameters_name_the_field(ro):
