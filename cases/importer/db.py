@@ -41,13 +41,6 @@ def select_in(sql: str, values: Sequence, *, batch: int | None = None) -> Iterat
             yield from cursor.fetchall()
 
 
-def allocate_ids(table: str, n: int) -> np.ndarray:
-    """`n` fresh ids from the id sequence of `table` (PostgreSQL)."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, int(n)])
-        return np.fromiter((row[0] for row in cursor.fetchall()), dtype=np.int64, count=n)
-
-
 def copy_frame(table: str, frame: pd.DataFrame, not_null_text: Sequence[str]) -> None:
     """Stream `frame` into `table` with COPY (CSV; blank cells are NULL except in `not_null_text`)."""
     columns = ", ".join(connection.ops.quote_name(c) for c in frame.columns)
@@ -64,27 +57,41 @@ def copy_frame(table: str, frame: pd.DataFrame, not_null_text: Sequence[str]) ->
                 copy.write(buffer.getvalue().encode())
 
 
-def copy_with_history(model, frame: pd.DataFrame, history: dict) -> np.ndarray:
-    """Insert the rows of `frame` (model columns by attname, no id) and their "+" history rows; returns ids.
+def copy_with_history(model, frame: pd.DataFrame, history: dict, returning: Sequence[str] = ()) -> list[tuple]:
+    """Insert the rows of `frame` (model columns by attname, no id) and their "+" history rows (PostgreSQL).
 
-    `history` holds default_date, default_change_reason and default_user like simple_history's helpers.
+    The rows are COPied into a bare temporary table, then one statement moves them into the model's
+    table and writes their history rows from what it inserted (a data-modifying CTE), so the new ids
+    never travel to Python. `history` holds default_date, default_change_reason and default_user like
+    django-simple-history's bulk helpers; `returning` names history columns to hand back (e.g. id, case_no).
     """
-    table = model._meta.db_table
-    frame = frame.copy()
-    frame.insert(0, "id", allocate_ids(table, len(frame)))
-    copy_frame(table, frame, _not_null_text(model))
+    quote = connection.ops.quote_name
+    table, stage = model._meta.db_table, "caseqa_import_stage"
+    columns = ", ".join(quote(c) for c in frame.columns)
     history_model = model.history.model
+    names = [f.attname for f in history_model._meta.concrete_fields if f.attname != "history_id"]
     user = history["default_user"]
-    extra = {
-        "history_date": history["default_date"].isoformat(),
+    values = {
+        "history_date": history["default_date"],
         "history_change_reason": history["default_change_reason"],
-        "history_type": "+",
         "history_user_id": getattr(user, "pk", None),
     }
-    names = [f.attname for f in history_model._meta.concrete_fields if f.attname != "history_id"]
-    rows = pd.DataFrame({name: frame[name] if name in frame else extra[name] for name in names})
-    copy_frame(history_model._meta.db_table, rows, _not_null_text(history_model))
-    return frame["id"].to_numpy()
+    selected = ", ".join("'+'" if name == "history_type" else "%s" if name in values else quote(name) for name in names)
+    params = [values[name] for name in names if name in values]
+    back = f" RETURNING {', '.join(quote(c) for c in returning)}" if returning else ""
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {stage}")
+        cursor.execute(f"CREATE TEMPORARY TABLE {stage} AS SELECT {columns} FROM {table} WITH NO DATA")
+        copy_frame(stage, frame, _not_null_text(model))
+        cursor.execute(
+            f"WITH inserted AS (INSERT INTO {table} ({columns}) SELECT {columns} FROM {stage} RETURNING *) "
+            f"INSERT INTO {history_model._meta.db_table} ({', '.join(quote(n) for n in names)}) "
+            f"SELECT {selected} FROM inserted{back}",
+            params,
+        )
+        rows = cursor.fetchall() if returning else []
+        cursor.execute(f"DROP TABLE {stage}")
+    return rows
 
 
 def _not_null_text(model) -> list[str]:

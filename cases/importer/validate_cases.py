@@ -55,7 +55,7 @@ class CaseValidator(SheetValidator):
     kind = "cases"
 
     def run(self) -> None:
-        self.new: dict[int, dict] = {}  # registry key -> field values of a case to create
+        self.new: dict[int, tuple] = {}  # registry key -> given values (FIELDS order, None = not given)
         self.changes: dict[int, dict] = {}  # stored id -> {field: new value}
         self.received: dict[int, tuple[int, int, str]] = {}  # registry key -> (row, ordinal given, cell)
         self.first_rows: dict[int, tuple[int, tuple]] = {}
@@ -139,8 +139,7 @@ class CaseValidator(SheetValidator):
             return
         if key is None:
             key = registry.add_new(case_no)
-            values = {f: (DEFAULTS.get(f) if given[f] is None else given[f]) for f in FIELDS}
-            self.new[key] = values
+            self.new[key] = signature  # a tuple, not a dict: a cases file may hold a million new cases
             self.report.count("cases", "created")
         else:
             current = stored[registry.ids[key]]
@@ -155,6 +154,10 @@ class CaseValidator(SheetValidator):
         closed = given["closed_on"]
         if closed:
             registry.new_closed[key] = closed
+
+    def new_values(self, key: int) -> dict:
+        """Field values of a case to create: the given ones, defaults for the rest."""
+        return {f: (DEFAULTS.get(f) if v is None else v) for f, v in zip(FIELDS, self.new[key], strict=True)}
 
     def _stored_values(self, ids: list[int]) -> dict[int, dict]:
         """Stored field values of the given cases, references as the organisation's refs."""

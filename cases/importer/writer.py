@@ -16,6 +16,7 @@ from cases import rollup, services
 from cases.importer.db import copy_with_history, is_postgres, iso_dates
 from cases.importer.parsing import ordinal_to_date
 from cases.importer.sequence_check import Outcome
+from cases.importer.validate_cases import FIELDS
 from cases.importer.validate_common import ImportContext
 from cases.models import Case, ProceduralEvent
 from teams.models import Department, Membership, Prosecutor, Team, Unit
@@ -141,9 +142,9 @@ class Writer:
         for start in range(0, len(keys), COPY_BATCH if is_postgres() else BATCH):
             batch = keys[start : start + (COPY_BATCH if is_postgres() else BATCH)]
             if is_postgres():
-                pks = self._copy_cases(batch).tolist()
+                pks = self._copy_cases(batch)
             else:
-                objs = [Case(case_no=registry.case_nos[k], **_case_fields(sheet.new[k])) for k in batch]
+                objs = [Case(case_no=registry.case_nos[k], **_case_fields(sheet.new_values(k))) for k in batch]
                 bulk_create_with_history(objs, Case, batch_size=BATCH, **self.history)
                 stored = dict(
                     Case.objects.filter(case_no__in=[registry.case_nos[k] for k in batch]).values_list("case_no", "pk")
@@ -151,15 +152,15 @@ class Writer:
                 pks = [stored[registry.case_nos[k]] for k in batch]
             for key, pk in zip(batch, pks, strict=True):
                 registry.ids[key] = pk
-                registry.prosecutor_ids[key] = sheet.new[key]["prosecutor"].id
+                registry.prosecutor_ids[key] = sheet.new[key][FIELDS.index("prosecutor")].id
             ids.extend(pks)
         return ids
 
-    def _copy_cases(self, keys: list[int]) -> np.ndarray:
+    def _copy_cases(self, keys: list[int]) -> list[int]:
         """New cases through COPY (PostgreSQL), columns in the model's order, history alongside."""
         sheet, registry = self.context.case_sheet, self.context.cases
         now = self.history["default_date"].isoformat()
-        rows = [_case_fields(sheet.new[k]) for k in keys]
+        rows = [_case_fields(sheet.new_values(k)) for k in keys]
         frame = pd.DataFrame(rows)
         frame.insert(0, "case_no", [registry.case_nos[k] for k in keys])
         for name in ("team_id",):
@@ -168,7 +169,8 @@ class Writer:
         frame["received_on"], frame["items"] = "", 0
         frame["created_at"], frame["updated_at"] = now, now
         columns = [f.attname for f in Case._meta.concrete_fields if f.attname != "id"]
-        return copy_with_history(Case, frame[columns], self.history)
+        ids = dict((no, pk) for pk, no in copy_with_history(Case, frame[columns], self.history, ("id", "case_no")))
+        return [ids[registry.case_nos[k]] for k in keys]
 
     def _touched(self, new_case_ids: list[int]) -> list[int]:
         registry = self.context.cases
