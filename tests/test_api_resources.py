@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from urllib.parse import quote
 
 import pytest
@@ -11,6 +12,7 @@ from teams.api.auth import issue_token
 from tests.test_access import VISIBLE_CASES, build_world, rolled_back
 
 ROLES = sorted(VISIBLE_CASES)
+D = datetime.date
 
 # role → codes each organisation list shows
 VISIBLE = {
@@ -231,3 +233,22 @@ def test_read_only_token_reads_like_its_user_and_never_writes(world, role):
     assert _codes(client.get("/api/v1/cases/"), "case_no") == expected
     response = client.post("/api/v1/events/", {"case": world.cases["b"].case_no, "event": "review_extension"})
     assert response.status_code == 403
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+def test_indicators_reviews_and_at_risk_follow_access(world, role):
+    from cases import deadlines
+    from cases.indicators import indicators_for
+    from teams import access
+
+    client = client_for(world, role)
+    user = world.users[role]
+    body = client.get("/api/v1/stats/indicators/?date_from=2025-01-01&date_to=2025-12-31").json()
+    expected = indicators_for(date_from=D(2025, 1, 1), date_to=D(2025, 12, 31), scope=access.scope_for(user))
+    assert body["total"]["supplementary_rate"] == expected.total.values["supplementary_rate"].as_dict()
+    assert client.get("/api/v1/stats/reviews/").status_code == 200
+    at_risk = client.get("/api/v1/cases/at-risk/?within_days=366").json()
+    visible = {world.cases[k].case_no for k in VISIBLE_CASES[role]}
+    assert {r["case_no"] for r in at_risk["results"]} <= visible
+    assert len(at_risk["results"]) == len(deadlines.at_risk(access.visible_cases(user), within_days=366))
