@@ -159,6 +159,41 @@ def _key(violation: Violation) -> tuple:
     return (violation.rule, violation.event.ref)
 
 
+def check_change(
+    before: Iterable[EventRecord],
+    after: Iterable[EventRecord],
+    closed_on: datetime.date | None,
+    today: datetime.date,
+    before_closed_on: datetime.date | None = None,
+) -> list[Violation]:
+    """The violations a change to one case's events brings: those of `after` that `before` lacked.
+
+    `after` is the whole event set once the change is made, its new or moved events flagged
+    `incoming`; `before` the set as stored. Violations already in `before` are not the change's
+    fault and are not reported. A violation on a stored event is blamed on the last incoming event
+    ordered before it, else on the first incoming one; one caused only by a new closed date, or by
+    a deletion, has no incoming event to blame (`blamed` None: the case row or form is at fault).
+    """
+    already = {_key(v) for v in _violations(list(before), before_closed_on, today)}
+    after = list(after)
+    in_order = ordered(after)
+    positions = {id(event): position for position, event in enumerate(in_order)}
+    incoming = [e for e in in_order if e.incoming]
+    result = []
+    for violation in _violations(after, closed_on, today):
+        if not violation.event.incoming and _key(violation) in already:
+            continue
+        if violation.event.incoming:
+            violation.blamed = violation.event
+        elif violation.rule == "after_closure" or not incoming:
+            violation.blamed = None  # a new closed date or a deletion is at fault, not an incoming event
+        else:
+            earlier = [e for e in in_order[: positions[id(violation.event)]] if e.incoming]
+            violation.blamed = earlier[-1] if earlier else incoming[0]
+        result.append(violation)
+    return result
+
+
 def check_sequence(
     stored: Iterable[EventRecord],
     incoming: Iterable[EventRecord],
@@ -166,29 +201,7 @@ def check_sequence(
     today: datetime.date,
     stored_closed_on: datetime.date | None = None,
 ) -> list[Violation]:
-    """The violations that the incoming events (or a new closed date) bring to one case.
-
-    Violations the stored events already had are not the incoming rows' fault and are not
-    reported. A violation on a stored event caused by an incoming one is blamed on the last
-    incoming event ordered before it; one caused by a new closed date has no incoming event to
-    blame (`blamed` None: the case row or form is at fault).
-    """
+    """The violations that incoming events (or a new closed date) bring to one case's stored events."""
     stored = [EventRecord(e.code, e.date, e.ref, False, e.kind) for e in stored]
     incoming = [EventRecord(e.code, e.date, e.ref, True, e.kind) for e in incoming]
-    before = {_key(v) for v in _violations(stored, stored_closed_on, today)}
-    everything = stored + incoming
-    positions = {id(event): position for position, event in enumerate(ordered(everything))}
-    in_order = ordered(everything)
-    result = []
-    for violation in _violations(everything, closed_on, today):
-        if not violation.event.incoming and _key(violation) in before:
-            continue
-        if violation.event.incoming:
-            violation.blamed = violation.event
-        elif violation.rule == "after_closure":
-            violation.blamed = None  # the new closed date is at fault, not an incoming event
-        else:
-            earlier = [e for e in in_order[: positions[id(violation.event)]] if e.incoming]
-            violation.blamed = earlier[-1] if earlier else None
-        result.append(violation)
-    return result
+    return check_change(stored, stored + incoming, closed_on, today, stored_closed_on)

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from cases import rollup
 from cases.models import Case, EventType, ProceduralEvent, RuleSet
-from cases.sequence_rules import EventRecord, Violation, check_sequence
+from cases.sequence_rules import EventRecord, Violation, check_change, check_sequence
 
 
 class SequenceRuleError(ValidationError):
@@ -127,9 +127,10 @@ def update_event(event: ProceduralEvent, **changes) -> ProceduralEvent:
             clash = ProceduralEvent.objects.filter(case=locked, event_type__code=code, date=date).exclude(pk=event.pk)
             if clash.exists():
                 raise ValidationError({"event": f"该案件已有 {date} 的同一环节记录"}, code="duplicate_event")
-            incoming = EventRecord(code, date, event.pk, True, event_type.kind)
-            stored = stored_records(locked, exclude_id=event.pk)
-            violations = check_sequence(stored, [incoming], locked.closed_on, today(), locked.closed_on)
+            moved = EventRecord(code, date, event.pk, True, event_type.kind)
+            before = stored_records(locked)
+            after = [*stored_records(locked, exclude_id=event.pk), moved]
+            violations = check_change(before, after, locked.closed_on, today(), locked.closed_on)
             if violations:
                 raise SequenceRuleError(violations)
             event.event_type, event.date = event_type, date
@@ -146,15 +147,8 @@ def delete_event(event: ProceduralEvent) -> None:
     with transaction.atomic():
         locked = _lock(event.case)
         remaining = stored_records(locked, exclude_id=event.pk)
-        everything = stored_records(locked)
-        # Re-check what remains as if entered anew; report only what this deletion breaks.
-        now_broken = {(v.rule, v.event.ref) for v in check_sequence([], remaining, locked.closed_on, today())}
-        was_broken = {(v.rule, v.event.ref) for v in check_sequence([], everything, locked.closed_on, today())}
-        new = now_broken - was_broken - {(r, ref) for r, ref in now_broken if r == "date_range"}
-        if new:
-            violations = [
-                v for v in check_sequence([], remaining, locked.closed_on, today()) if (v.rule, v.event.ref) in new
-            ]
+        violations = check_change(stored_records(locked), remaining, locked.closed_on, today(), locked.closed_on)
+        if violations:
             raise SequenceRuleError(violations)
         with rollup.maintained([locked.pk]):
             event.delete()

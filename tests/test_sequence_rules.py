@@ -224,3 +224,20 @@ def test_stored_violations_are_not_blamed_on_new_rows():
     stored = [EventRecord("supplementary_investigation", D(2025, 1, 10), 1)]  # legacy data without a base step
     incoming = [EventRecord("arrest_review", D(2025, 2, 1), "row 2")]
     assert check_sequence(stored, incoming, None, TODAY) == []
+
+
+def test_moving_a_stored_step_cannot_break_the_steps_that_needed_it(org):
+    case = make_case(
+        org.prosecutors[0],
+        [("prosecution_review", D(2025, 3, 1)), ("supplementary_investigation", D(2025, 3, 12))],
+    )
+    review = case.events.get(event_type__code="prosecution_review")
+    with pytest.raises(services.SequenceRuleError) as error:
+        services.update_event(review, date=D(2025, 3, 20))
+    violation = error.value.violations[0]
+    assert violation.rule == "needs_prosecution_review" and violation.blamed.ref == review.pk
+    with pytest.raises(services.SequenceRuleError):
+        services.update_event(review, code="arrest_review")
+    review.refresh_from_db()
+    assert (review.date, review.event_type.code) == (D(2025, 3, 1), "prosecution_review")
+    services.update_event(review, date=D(2025, 3, 12))  # still on or before the 退补: accepted
