@@ -66,6 +66,7 @@ class ImportRun:
     peak_rss_mb: float
     status: int
     in_process: bool
+    cpu_seconds: float | None = None
 
     @property
     def rows_per_second(self) -> float:
@@ -79,6 +80,8 @@ class ImportRun:
             "peak_rss_mb": round(self.peak_rss_mb, 1),
             "exit_status": self.status,
             "in_process": self.in_process,
+            # The importing process's own CPU (user + system); the database's work is on top of it.
+            "cpu_s": None if self.cpu_seconds is None else round(self.cpu_seconds, 3),
         }
 
 
@@ -196,12 +199,12 @@ def run_import(path: Path, kind: str, rows: int, *, in_process: bool, log_path: 
         peak = max(before, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
         return ImportRun(rows, seconds, peak / 1024, status, True)
     command = [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), "import_data", "--kind", kind, str(path)]
-    seconds, peak_mb, status = run_child(command, log_path)
-    return ImportRun(rows, seconds, peak_mb, status, False)
+    seconds, peak_mb, status, cpu = run_child(command, log_path)
+    return ImportRun(rows, seconds, peak_mb, status, False, cpu)
 
 
-def run_child(command: list[str], log_path: Path) -> tuple[float, float, int]:
-    """Run a child process to its end; (wall seconds, its peak resident memory in MB, exit status)."""
+def run_child(command: list[str], log_path: Path) -> tuple[float, float, int, float]:
+    """Run a child process to its end; (wall seconds, peak resident memory in MB, exit status, CPU seconds)."""
     with open(log_path, "ab") as log:
         start = time.perf_counter()
         process = subprocess.Popen(command, env=child_environment(), stdout=log, stderr=log, cwd=settings.BASE_DIR)
@@ -209,7 +212,7 @@ def run_child(command: list[str], log_path: Path) -> tuple[float, float, int]:
         _pid, wait_status, usage = os.wait4(process.pid, 0)
         seconds = time.perf_counter() - start
     process.returncode = os.waitstatus_to_exitcode(wait_status)
-    return seconds, usage.ru_maxrss / 1024, process.returncode
+    return seconds, usage.ru_maxrss / 1024, process.returncode, usage.ru_utime + usage.ru_stime
 
 
 def copy_baseline(copy_csv: Path, rows: int) -> dict:

@@ -72,6 +72,10 @@ def _http(http: dict) -> str:
     return text
 
 
+def _import(run: dict) -> str:
+    return _fmt(run["rows_per_s"], " rows/s") + f" ({_fmt(run['seconds'])} s, cpu {_fmt(run.get('cpu_s'))} s)"
+
+
 def table_rows(report: dict) -> list[tuple[str, str, str, str]]:
     """(figure, product, baseline in the same run, target) for every measured figure."""
     rows = []
@@ -81,7 +85,7 @@ def table_rows(report: dict) -> list[tuple[str, str, str, str]]:
         rows.append(
             (
                 f"import events ({events['rows']:,} rows)",
-                _fmt(events["rows_per_s"], " rows/s"),
+                _import(events),
                 "COPY " + _fmt(copy.get("rows_per_s"), " rows/s"),
                 f"≥ {IMPORT_ROWS_PER_S:,} rows/s",
             )
@@ -90,7 +94,7 @@ def table_rows(report: dict) -> list[tuple[str, str, str, str]]:
         rows.append(
             (
                 f"import cases ({cases['rows']:,} rows)",
-                _fmt(cases["rows_per_s"], " rows/s"),
+                _import(cases),
                 "",
                 f"peak {_fmt(cases['peak_rss_mb'], ' MB')}",
             )
