@@ -189,7 +189,9 @@ def review_tables(dash: Dashboard) -> None:
     total = report.total
     grades = Table("grades", _("评查等级（已生效的评查）"), [Column(_("等级")), Column(_("件数"), True)])
     for grade, label in Grade.choices:
-        grades.rows.append([cell(str(label)), cell(total.grades.get(grade, 0))])
+        n = total.grades.get(grade, 0)
+        link = {**subject.drill, "review_grade": grade, "review_from": period.date_from, "review_to": period.date_to}
+        grades.rows.append([cell(str(label)), cell(n, case_list_url(**link) if n else None)])
     average = total.average_score
     grades.footer = [cell(_("评查件数 / 平均分")), cell(total.reviews, text=f"{total.reviews} / {average or '—'}")]
     dash.tables["grades"] = grades

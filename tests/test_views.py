@@ -265,3 +265,23 @@ def test_import_page_reports_bad_rows_and_a_good_import_shows_in_the_work_queue(
     assert ProceduralEvent.objects.count() == before + 1
     recent = client.get(reverse("teams:work")).context["recent_imports"]
     assert recent and recent[0]["events"] == 1 and "good.csv" in recent[0]["label"]
+
+
+def test_review_grades_and_deductions_drill_down_to_their_cases(client, office):
+    from tests.reviews_kit import closed_case, final_review
+
+    reviewer = office.users["reviewer"]
+    last_month_day = office.cases[0].received_on
+    case = closed_case(office.prosecutors[0], last_month_day, team=office.team)
+    final_review(case, reviewer, [("PR-F01", 2, "")], on=last_month_day + datetime.timedelta(days=1))
+    client_for(client, office.users["leadership"])
+    dash = client.get(reverse("teams:team", args=["T-HQ"])).context["dash"]
+    grades = {row[0].value: row[1] for row in dash.tables["grades"].rows}
+    flawed = grades["瑕疵 / 基本合格"]
+    assert flawed.value == 1
+    listed = client.get(flawed.href).context["page"].object_list
+    assert [c.case_no for c in listed] == [case.case_no]
+    assert dash.tables["deductions"].rows  # the finding's dimension and item
+    members = dash.tables["members"]
+    column = [c.title for c in members.columns].index("评查件数")
+    assert sum(row[column].value for row in members.rows) == 1

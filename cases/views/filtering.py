@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from cases.facts import BASES, COHORT, FLOW
 from cases.filters import CaseFilterSet
-from cases.models import Case, EventType, ProceduralEvent
+from cases.models import Case, EventType, Grade, ProceduralEvent, QualityReview
 from teams.access import subtree_ids
 from teams.models import Unit
 from teams.periods import add_months, parse_month
@@ -43,6 +43,9 @@ FILTER_PARAMS = (
     "date_to",
     "event",
     "count",
+    "review_grade",
+    "review_from",
+    "review_to",
 )
 
 
@@ -97,7 +100,23 @@ def filter_cases(queryset: QuerySet[Case], params, request=None) -> tuple[QueryS
             queryset = queryset.filter(unit_id__in=subtree_ids(found))
         else:
             errors.append(_("参数 %(name)s：找不到 “%(value)s”") % {"name": "within", "value": within})
+    grade = params.get("review_grade")
+    if grade:
+        queryset = _review_filter(queryset, grade, params, errors)
     return _counting_filters(queryset, params, errors), errors
+
+
+def _review_filter(queryset: QuerySet[Case], grade: str, params, errors: list[str]) -> QuerySet[Case]:
+    """Cases with a final review of `grade` that became final in `review_from`..`review_to`."""
+    if grade not in Grade.values:
+        errors.append(_("参数 review_grade 的值 “%(value)s” 无效") % {"value": grade})
+        return queryset
+    reviews = QualityReview.objects.filter(case_id=OuterRef("pk"), status=QualityReview.Status.FINAL, final_grade=grade)
+    for name, lookup in (("review_from", "final_on__gte"), ("review_to", "final_on__lte")):
+        day = _date(params, name, errors)
+        if day:
+            reviews = reviews.filter(**{lookup: day})
+    return queryset.filter(Exists(reviews))
 
 
 def _counting_filters(queryset: QuerySet[Case], params, errors: list[str]) -> QuerySet[Case]:
