@@ -36,10 +36,22 @@ class Command(BaseCommand):
             help="serve through Django's test client and import in-process (CI; no gunicorn, no child process)",
         )
         parser.add_argument(
+            "--growth",
+            nargs="+",
+            type=Path,
+            metavar="JSON",
+            help="print how each figure grows across reports written by earlier runs (runs nothing)",
+        )
+        parser.add_argument(
             "--allow-sqlite", action="store_true", help="run on SQLite (a smoke run only: no COPY, no figures)"
         )
 
     def handle(self, *args, **options):
+        if options["growth"]:
+            from cases.bench.growth import growth_table, load
+
+            self.stdout.write(growth_table(load(options["growth"])))
+            return
         if connection.vendor != "postgresql" and not options["allow_sqlite"]:
             raise CommandError(
                 "The benchmark measures PostgreSQL (DESIGN.md): set DATABASE_URL=postgres://... to an empty "
