@@ -54,7 +54,16 @@ def _reseed() -> None:
 
 
 @pytest.fixture
-def demo_office(transactional_db, settings):
+def seeds_kept(django_db_blocker):
+    """Set up before the transactional database, so torn down after its flush: put the migration
+    seeds back for whatever test runs next on this worker (ordinary tests rely on the catalogue)."""
+    yield
+    with django_db_blocker.unblock():
+        _reseed()
+
+
+@pytest.fixture
+def demo_office(seeds_kept, transactional_db, settings):
     """The test office with a login per role (fast password hashing) and cases over two months."""
     from django.contrib.auth.models import User
     from django.utils import timezone
