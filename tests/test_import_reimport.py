@@ -176,7 +176,7 @@ def test_command_exit_status_from_the_shell(org, today, tmp_path, capsys):
     path = write_csv(tmp_path / "e.csv", ["case_no"], [["X"]])
     # run_from_argv is what `manage.py import_data` runs: a CommandError becomes the process exit status.
     with pytest.raises(SystemExit) as exited:
-        Command().run_from_argv(["manage.py", "import_data", "--kind", "events", str(path)])
+        Command().run_from_argv(["manage.py", "import_data", "--skip-checks", "--kind", "events", str(path)])
     assert exited.value.code == 2
     assert "缺少必填列 event" in capsys.readouterr().out
 
