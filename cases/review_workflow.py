@@ -266,6 +266,10 @@ def update_draft(review: QualityReview, actor, *, findings: Iterable | None = No
             setattr(review, name, value)
         if review.reviewed_on < review.case.closed_on:
             raise ReviewWorkflowError(_("评查日期不能早于审结日期"), field="reviewed_on")
+        if review.reviewed_on > timezone.localdate():
+            raise ReviewWorkflowError(_("评查日期不能晚于今天"), field="reviewed_on")
+        if review.review_type not in QualityReview.Type.values:
+            raise ReviewWorkflowError(_("未知的评查类型 %(type)s") % {"type": review.review_type}, field="review_type")
         if findings is not None:
             _replace_findings(review, _resolve_findings(findings, review.reviewed_on))
         recompute(review)

@@ -225,3 +225,12 @@ def test_allowed_actions_follow_the_roles(ro, case, submitted):
     assert wf.allowed_actions(submitted, owner(case), now=at(D(2025, 6, 16))) == []
     assert wf.allowed_actions(submitted, ro.lead, now=at(D(2025, 6, 11))) == ["override"]
     assert wf.allowed_actions(submitted, ro.reviewer, now=at(D(2025, 6, 11))) == []
+
+
+def test_draft_dates_stay_between_closure_and_today(ro, case):
+    review = wf.create_review(case, ro.reviewer, reviewed_on=SUBMIT_DAY, now=at(SUBMIT_DAY))
+    for day in (D(2025, 5, 19), D(2999, 1, 1)):
+        with pytest.raises(wf.ReviewWorkflowError) as err:
+            wf.update_draft(review, ro.reviewer, reviewed_on=day)
+        assert err.value.field == "reviewed_on"
+    assert QualityReview.objects.get(pk=review.pk).reviewed_on == SUBMIT_DAY
