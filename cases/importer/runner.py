@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db import DatabaseError
 from django.utils.translation import gettext as _
 
 from cases import services
@@ -44,7 +45,14 @@ class Importer:
         report.sort()
         if report.ok and not report.dry_run:
             reason = _("导入 %(name)s") % {"name": display_name(self.source)}
-            Writer(context, outcome, reason=reason, user=self.user).write()
+            try:
+                Writer(context, outcome, reason=reason, user=self.user).write()
+            except (DatabaseError, ValueError) as error:
+                # e.g. another clerk stored the same case number meanwhile: the transaction is rolled back.
+                report.error(
+                    self.kind or "file", 1, "", "", _("写入失败，未写入任何数据：%(error)s") % {"error": error}
+                )
+                return report
             report.written = True
         return report
 

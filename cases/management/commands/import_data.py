@@ -30,7 +30,9 @@ class Command(BaseCommand):
             if done // every > last.get(kind, -1) // every or (total and done >= total):
                 last[kind] = done
                 of = f"/{total}" if total else ""
-                what = "cases checked against the sequence rules" if kind == "sequence" else "rows validated"
+                what = {"sequence": "cases checked against the sequence rules", "written": "rows written"}.get(
+                    kind, "rows validated"
+                )
                 self.stderr.write(f"{kind}: {done}{of} {what} ({time.monotonic() - started:.1f}s)")
 
         try:
