@@ -27,7 +27,9 @@ def _at(day: datetime.date, hour: int) -> datetime.datetime:
 
 
 def _months_back(today: datetime.date, months: int) -> list[datetime.date]:
-    first, out = today.replace(day=1), []
+    """The current month (its reviews are still waiting for the prosecutor) and `months` before it."""
+    first = today.replace(day=1)
+    out = [first]
     for _n in range(months):
         first = (first - datetime.timedelta(days=1)).replace(day=1)
         out.append(first)
@@ -37,7 +39,7 @@ def _months_back(today: datetime.date, months: int) -> list[datetime.date]:
 def seed_demo_reviews(
     *, seed: int = 1, months: int = 6, percentage: float = 10, today: datetime.date | None = None
 ) -> dict[str, int]:
-    """Sample the last `months` whole months and take each drawn case through the workflow; counts by status."""
+    """Sample this month and the `months` before it, take each drawn case through the workflow; counts by status."""
     today = today or timezone.localdate()
     lead = StaffRole.objects.filter(kind=StaffRole.Kind.REVIEW_LEAD).select_related("user").order_by("pk").first()
     if lead is None:

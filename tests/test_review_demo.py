@@ -17,8 +17,8 @@ def ro(db):
 
 
 def test_demo_reviews_follow_the_workflow_once(ro):
-    counts = seed_demo_reviews(seed=3, months=3, percentage=50, today=D(2025, 9, 20))
-    # each month one prosecutor closed two cases: ceil(50% of 2) = 1 review a month
+    counts = seed_demo_reviews(seed=3, months=2, percentage=50, today=D(2025, 8, 20))
+    # June, July and August: each month one prosecutor closed two cases, ceil(50% of 2) = 1 review a month
     assert sum(counts.values()) == QualityReview.objects.count() == 3
     assert set(counts) <= {"final", "submitted", "objected"}
     for review in QualityReview.objects.all():
@@ -26,4 +26,4 @@ def test_demo_reviews_follow_the_workflow_once(ro):
         assert ReviewTransition.objects.filter(review=review, action="create").exists()
     finals = QualityReview.objects.filter(status="final").count()
     assert review_stats_for(date_from=D(2025, 1, 1), date_to=D(2025, 12, 31)).total.reviews == finals
-    assert seed_demo_reviews(seed=3, months=3, percentage=50, today=D(2025, 9, 20)) == counts
+    assert seed_demo_reviews(seed=3, months=2, percentage=50, today=D(2025, 8, 20)) == counts
