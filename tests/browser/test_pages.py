@@ -55,6 +55,19 @@ def test_team_dashboard_chart_and_tables_match_the_engine_and_drill_down(demo_of
         )
         by_month = {r.keys["month"]: r.ratio for r in report.rows}
         assert series["data"] == [round(by_month[m], 4) if by_month.get(m) is not None else None for m in months]
+    # A point of the chart opens the cases behind it (the flow series, last month).
+    x, y = page.evaluate(
+        """() => { const c = window.caseqaCharts['chart-trend'];
+                   const i = c.data.months.length - 1;
+                   const p = c.chart.convertToPixel({seriesIndex: 0}, [i, c.data.series[0].data[i]]);
+                   const box = document.getElementById('chart-trend').getBoundingClientRect();
+                   return [box.left + p[0], box.top + p[1]]; }"""
+    )
+    page.mouse.click(x, y)
+    page.wait_for_url("**/cases/?*")
+    assert f"month={months[-1]}" in page.url and "basis=flow" in page.url
+    expect(page.locator("table[data-table=cases] tbody tr")).to_have_count(1)
+    page.go_back()
     # The monthly table shows the same counts; a count drills down to exactly its cases.
     last_month = demo_office.months[0]
     row = page.locator("table[data-table=trend] tbody tr", has=page.locator(f"th:text-is('{last_month}')"))
