@@ -82,6 +82,18 @@ def may_review(user) -> bool:
     )
 
 
+def reviews_for_unit(user, case: Case) -> bool:
+    """Holds a reviewer or review-lead post in the case's unit or a unit above it (superusers do)."""
+    return (
+        user.is_superuser
+        or StaffRole.objects.filter(
+            user=user,
+            kind__in=[StaffRole.Kind.REVIEWER, StaffRole.Kind.REVIEW_LEAD],
+            unit_id__in=_unit_and_ancestors(case.unit_id),
+        ).exists()
+    )
+
+
 def is_case_prosecutor(user, case: Case) -> bool:
     return user is not None and user.pk is not None and case.prosecutor.user_id == user.pk
 
@@ -224,6 +236,8 @@ def create_review(
         raise ReviewNotAllowed(_("承办检察官不能评查本人承办的案件"))
     if not may_review(reviewer):
         raise ReviewNotAllowed(_("评查员须具有评查员或评查组长岗位"))
+    if review_type != QualityReview.Type.CROSS and not reviews_for_unit(reviewer, case):
+        raise ReviewNotAllowed(_("本院或上级院的评查员方可进行此类评查；其他单位的评查员请选择交叉评查"))
     if actor.pk != reviewer.pk and not is_review_lead(actor, case):
         raise ReviewNotAllowed(_("只有评查组长可以为他人分配评查任务"))
     resolved = _resolve_findings(findings, reviewed_on)

@@ -234,3 +234,14 @@ def test_draft_dates_stay_between_closure_and_today(ro, case):
             wf.update_draft(review, ro.reviewer, reviewed_on=day)
         assert err.value.field == "reviewed_on"
     assert QualityReview.objects.get(pk=review.pk).reviewed_on == SUBMIT_DAY
+
+
+def test_a_reviewer_of_another_unit_reviews_only_as_a_cross_review(ro, case):
+    from teams.models import StaffRole
+    from tests.factories import UnitFactory
+
+    StaffRole.objects.create(user=ro.outsider, unit=UnitFactory(code="U-FAR"), kind=StaffRole.Kind.REVIEWER)
+    with pytest.raises(wf.ReviewNotAllowed):
+        wf.create_review(case, ro.outsider, review_type="routine", now=at(SUBMIT_DAY))
+    review = wf.create_review(case, ro.outsider, review_type="cross", now=at(SUBMIT_DAY))
+    assert review.get_review_type_display() == "交叉评查"
