@@ -250,3 +250,52 @@ def test_unit_and_department_by_code_or_name_and_created_on_first_sight(org, tod
     assert staff["P-102"].department.name == "第九检察部" and staff["P-102"].department.unit == org.unit
     assert staff["P-103"].unit.name == "另一检察院" and staff["P-103"].department.code == "D-X"
     assert report.counts["units"]["created"] == 1 and report.counts["departments"]["created"] == 2
+
+
+def test_rule6_against_the_closed_date_the_same_workbook_sets(org, today, tmp_path):
+    from tests.test_import_support import write_xlsx
+
+    path = write_xlsx(
+        tmp_path / "b.xlsx",
+        {
+            "cases": (
+                ["case_no", "unit", "department", "prosecutor", "closed_on"],
+                [["C-1", "U-MAIN", "D-1", "P-001", "2025-03-31"]],
+            ),
+            "events": (
+                EVENT_HEADER,
+                [["C-1", "prosecution_review", "2025-03-01"], ["C-1", "review_extension", "2025-04-02"]],
+            ),
+        },
+    )
+    before = table_counts()
+    report = run_import(path)
+    assert [(e.kind, e.row, e.column, e.reason.split("：")[0]) for e in report.errors] == [
+        ("events", 3, "event", "规则6")
+    ]
+    assert table_counts() == before
+
+
+def test_a_rule_the_stored_events_already_broke_is_not_blamed_on_the_import(org, today, tmp_path):
+    from cases.models import EventType
+
+    case = make_case(org.prosecutors[0], [("prosecution_review", D(2025, 1, 1))])
+    # Legacy data entered before the rules existed: three rounds, stored directly.
+    si = EventType.objects.get(code="supplementary_investigation", rule_set__code="criminal-2020")
+    for day in (D(2025, 1, 10), D(2025, 2, 10), D(2025, 3, 10)):
+        ProceduralEvent.objects.create(case=case, event_type=si, date=day)
+    report = import_events(tmp_path, [(case.case_no, "indictment", "2025-05-01")])
+    assert report.ok, report.errors
+    report = import_events(tmp_path, [(case.case_no, "supplementary_investigation", "2025-04-01")])
+    assert rules_of(report) == [(2, "event", "规则4")]
+
+
+def test_a_changed_event_prosecutor_is_updated_with_history(org, today, tmp_path):
+    case = make_case(org.prosecutors[0], [("prosecution_review", D(2025, 1, 1))])
+    event = ProceduralEvent.objects.get(case=case)
+    assert event.prosecutor == org.prosecutors[0]
+    report = import_events(tmp_path, [(case.case_no, "prosecution_review", "2025-01-01", "2", "P-002")])
+    assert report.ok and report.counts["events"] == {"created": 0, "updated": 1, "unchanged": 0}
+    event.refresh_from_db()
+    assert (event.prosecutor, event.persons) == (org.prosecutors[1], 2)
+    assert [h.history_type for h in event.history.order_by("history_id")] == ["+", "~"]
