@@ -206,3 +206,39 @@ def test_extra_columns_are_ignored_and_missing_required_ones_reported(org, today
 def _rebuilt():
     rollup.rebuild()
     return rollup.snapshot()
+
+
+def test_uploaded_file_objects_are_read_like_paths(org, today, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    case = make_case(org.prosecutors[0])
+    csv_path = write_csv(
+        tmp_path / "e.csv", EVENT_HEADER, [[case.case_no, "审查起诉", "2025/3/1", "", "", "上传"]], "gb18030"
+    )
+    upload = SimpleUploadedFile("事件.csv", csv_path.read_bytes())
+    report = run_import(upload, "events", dry_run=True)
+    assert report.ok and report.counts["events"]["created"] == 1 and not report.written
+    report = run_import(upload, "events")  # the same object again: readers rewind it
+    assert report.ok and report.written
+    assert ProceduralEvent.objects.get(case=case).note == "上传"
+    assert ProceduralEvent.history.latest("history_id").history_change_reason == "导入 事件.csv"
+    xlsx_path = write_xlsx(
+        tmp_path / "c.xlsx",
+        {"cases": (["case_no", "unit", "department", "prosecutor"], [["U-1", "U-MAIN", "D-1", "P-001"]])},
+    )
+    report = run_import(SimpleUploadedFile("c.xlsx", xlsx_path.read_bytes()))
+    assert report.ok and Case.objects.filter(case_no="U-1").exists()
+    assert report.as_dict()["counts"]["cases"]["created"] == 1
+
+
+def test_unreadable_files_are_reported_not_raised(db, today, tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_bytes(b"")
+    report = run_import(path, "events")
+    assert not report.ok and report.errors[0].row == 1
+    broken = tmp_path / "b.xlsx"
+    broken.write_bytes(b"PK\x03\x04 not really a workbook")
+    assert not run_import(broken).ok
+    unknown = write_csv(tmp_path / "u.csv", ["foo", "bar"], [["1", "2"]])
+    report = run_import(unknown)
+    assert "--kind" in report.errors[0].reason

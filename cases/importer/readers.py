@@ -106,9 +106,11 @@ def _csv_sheet(source: Source, kind: str | None) -> Sheet:
     def frames() -> Iterator[pd.DataFrame]:
         handle = source if not isinstance(source, str | os.PathLike) else None
         position = handle.tell() if handle is not None else 0
+        # pandas cannot tell a Django upload from a text handle: decode it ourselves.
+        text = io.TextIOWrapper(handle, encoding=encoding, newline="") if handle is not None else None
         try:
             reader = pd.read_csv(
-                source,
+                text if text is not None else source,
                 encoding=encoding,
                 dtype=str,
                 keep_default_na=False,
@@ -123,6 +125,8 @@ def _csv_sheet(source: Source, kind: str | None) -> Sheet:
         except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as error:
             raise FileError(_("CSV 文件无法读取：%(error)s") % {"error": error}) from None
         finally:
+            if text is not None:
+                text.detach()  # leave the caller's file open
             if handle is not None:
                 handle.seek(position)
 
