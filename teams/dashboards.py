@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from cases.facts import BASES, FLOW
 from cases.models import EventType
 from cases.ratio import RatioFilters, RatioReport, RatioRow, Scope, ratio_for
+from teams.models import Membership
 from teams.periods import Period
 from teams.ratio_change import CASES_DRIVER, RatioChange, change_by_event, change_by_group
 from teams.tables import Column, Table, cell
@@ -171,6 +172,8 @@ def build(subject: Subject, period: Period, targets: dict[int, float] | None = N
         dash.tables["members"] = _group_table(
             "members", _("成员对比"), _("检察官"), subject, period, grouped, "prosecutor", "prosecutor"
         )
+    if subject.team_id:
+        _add_roster(dash.tables["members"], subject, period)
     if subject.kind == "unit":
         dash.tables["units"] = _unit_table(subject, period, grouped)
         dash.tables["departments"] = _group_table(
@@ -346,6 +349,27 @@ def _group_table(name, title, heading, subject, period, grouped, key, drill_key)
         table.rows.append([cell(label, page, f"{label}（{code}）" if code else label), *_ratio_cells(row, link)])
         table.rows[-1].append(cell(row.index))
     return table
+
+
+def _add_roster(table: Table, subject: Subject, period: Period) -> None:
+    """Members of the team during the period who had no cases in it, with zeros (one query)."""
+    roster = (
+        Membership.objects.filter(team_id=subject.team_id)
+        .exclude(date_from__gt=period.date_to)
+        .exclude(date_to__lt=period.date_from)
+        .order_by("role", "prosecutor__staff_code")
+        .values_list("prosecutor__staff_code", "prosecutor__name")
+    )
+    listed = set(table.keys)
+    for code, name in roster:
+        if code in listed:
+            continue
+        listed.add(code)
+        table.keys.append(code)
+        link = _range_link(subject, period, period.basis, prosecutor=code)
+        empty = RatioRow(keys={})
+        row = [cell(name, _dashboard_url("prosecutor", code, period), f"{name}（{code}）"), *_ratio_cells(empty, link)]
+        table.rows.append([*row, cell(None)])
 
 
 def _unit_table(subject: Subject, period: Period, grouped: list[RatioRow]) -> Table:

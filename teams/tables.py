@@ -2,7 +2,8 @@
 
 Pages build `Table`s from rows the database already aggregated; `export_response` turns any of them
 into a download (CSV in UTF-8 with a BOM so that Excel on Chinese Windows opens it; XLSX through
-openpyxl), so every table on every page exports the very numbers it shows.
+openpyxl), so every table on every page exports the very numbers it shows. Text cells that look like
+formulas are neutralised exactly as the API's exports do.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from urllib.parse import quote
 
 from django.http import HttpResponse
 from openpyxl import Workbook
+
+from cases.api.exports import neutralise
 
 EXPORT_FORMATS = ("csv", "xlsx")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -73,7 +76,8 @@ class Table:
 
 
 def _plain(value: object) -> object:
-    return value if value is None or isinstance(value, int | float | str) else str(value)
+    """Numbers stay numbers; text that a spreadsheet would run as a formula is made plain (CSV injection)."""
+    return neutralise(value if value is None or isinstance(value, int | float | str) else str(value))
 
 
 def cell(value: object, href: str | None = None, text: str | None = None) -> Cell:

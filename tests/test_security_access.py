@@ -152,12 +152,6 @@ def test_unit_leadership_reads_the_audit_history(world):
     assert outsider.get(reverse("cases:detail", args=[case.pk])).status_code == 404
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="product bug, reported: teams.tables.export_response writes text cells as they are; a name or title "
-    "starting with = + - @ becomes a formula in Excel (the API's cases.api.exports.neutralise is not applied "
-    "to page exports). Remove this mark when the page exports neutralise too.",
-)
 def test_page_exports_neutralise_formula_cells(world):
     person = Prosecutor.objects.get(staff_code="PA-1")
     person.name = '=HYPERLINK("http://evil.example","点我")'

@@ -80,7 +80,7 @@ def test_each_role_lands_on_its_own_page(client, office, who, target):
 
 def test_team_dashboard_shows_the_engine_numbers(client, office, django_assert_max_num_queries):
     client_for(client, office.users["lead"])
-    with django_assert_max_num_queries(24):
+    with django_assert_max_num_queries(25):
         response = client.get(reverse("teams:team", args=["T-HQ"]))
     assert response.status_code == 200
     dash = response.context["dash"]
@@ -285,3 +285,12 @@ def test_review_grades_and_deductions_drill_down_to_their_cases(client, office):
     members = dash.tables["members"]
     column = [c.title for c in members.columns].index("评查件数")
     assert sum(row[column].value for row in members.rows) == 1
+
+
+def test_team_members_without_cases_in_the_period_are_listed_with_zeros(client, office):
+    from teams.models import Membership
+
+    Membership.objects.create(team=office.team, prosecutor=office.prosecutors[1], role=Membership.Role.MEMBER)
+    client_for(client, office.users["lead"])
+    members = client.get(reverse("teams:team", args=["T-HQ"])).context["dash"].tables["members"]
+    assert {row[0].value: row[1].value for row in members.rows} == {"张检察官": 2, "王检察官": 1, "李检察官": 0}
