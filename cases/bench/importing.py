@@ -10,6 +10,8 @@ copy of the events table (same columns, indexes and constraints, no foreign keys
 from __future__ import annotations
 
 import csv
+import datetime
+import itertools
 import os
 import resource
 import subprocess
@@ -24,7 +26,8 @@ from django.db import connection
 from django.db.models.functions import Mod
 
 from cases.bench.server import child_environment
-from cases.models import Case, ProceduralEvent
+from cases.models import Case, EventType, ProceduralEvent
+from cases.sequence_rules import EventRecord, check_sequence
 
 CASE_HEADER = [
     "case_no",
@@ -55,6 +58,7 @@ class ImportFiles:
     copy_csv: Path
     cases: int
     events: int
+    left_out: int = 0
 
 
 @dataclass
@@ -85,71 +89,16 @@ class ImportRun:
         }
 
 
-def write_files(directory: Path, prefix: str, sample_every: int) -> ImportFiles:
-    """Cases CSV and events CSV for every `sample_every`-th case under "<prefix>case_no", plus the COPY rows."""
+def write_files(directory: Path, prefix: str, sample_every: int, today: datetime.date) -> ImportFiles:
+    """Cases CSV and events CSV for every `sample_every`-th case under "<prefix>case_no", plus the COPY rows.
+
+    A sampled case whose stored events break a DOMAIN §5 sequence rule is left out (and counted): the
+    import would rightly refuse the whole file, and the benchmark measures the import of a valid one.
+    """
     directory.mkdir(parents=True, exist_ok=True)
-    cases_csv, events_csv, copy_csv = (
-        directory / "cases.csv",
-        directory / "events.csv",
-        directory / "copy.csv",
-    )
+    cases_csv, events_csv, copy_csv = (directory / "cases.csv", directory / "events.csv", directory / "copy.csv")
     sample = Case.objects.annotate(slot=Mod("id", sample_every)).filter(slot=0)
-    rows = sample.order_by("pk").values_list(
-        "pk",
-        "case_no",
-        "title",
-        "line",
-        "category",
-        "unit__code",
-        "department__code",
-        "prosecutor__staff_code",
-        "team__team_code",
-        "persons",
-        "closed_on",
-        "plea_leniency",
-        "sentencing_recommendation",
-        "judgment_accepted",
-    )
-    n_cases = n_events = 0
-    with open(cases_csv, "w", newline="", encoding="utf-8") as handle:
-        out = csv.writer(handle)
-        out.writerow(CASE_HEADER)
-        for (
-            _pk,
-            case_no,
-            title,
-            line,
-            category,
-            unit,
-            dept,
-            staff,
-            team,
-            persons,
-            closed,
-            plea,
-            sent,
-            judged,
-        ) in rows.iterator(chunk_size=20_000):
-            plea_text = "" if plea is None else ("true" if plea else "false")
-            out.writerow(
-                [
-                    prefix + case_no,
-                    title,
-                    line,
-                    category,
-                    unit,
-                    dept,
-                    staff,
-                    team or "",
-                    persons,
-                    "",
-                    closed or "",
-                    plea_text,
-                    sent,
-                    judged,
-                ]
-            )
-            n_cases += 1
+    kinds = dict(EventType.objects.values_list("pk", "kind"))
     events = (
         ProceduralEvent.objects.filter(case__in=sample.values("pk"))
         .order_by("case_id", "date", "id")
@@ -164,21 +113,68 @@ def write_files(directory: Path, prefix: str, sample_every: int) -> ImportFiles:
             "event_type_id",
             "prosecutor_id",
             "created_at",
+            "case__closed_on",
         )
     )
+    n_events, invalid = 0, set()
     with (
         open(events_csv, "w", newline="", encoding="utf-8") as handle,
         open(copy_csv, "w", newline="", encoding="utf-8") as copy_handle,
     ):
         out, copy_out = csv.writer(handle), csv.writer(copy_handle)
         out.writerow(EVENT_HEADER)
-        for case_no, code, day, persons, staff, note, case_id, type_id, staff_id, created in events.iterator(
-            chunk_size=50_000
-        ):
-            out.writerow([prefix + case_no, code, day.isoformat(), persons, staff or "", note])
-            copy_out.writerow([case_id, type_id, day.isoformat(), persons, staff_id or "", note, created.isoformat()])
-            n_events += 1
-    return ImportFiles(cases_csv, events_csv, copy_csv, n_cases, n_events)
+        for case_id, rows in itertools.groupby(events.iterator(chunk_size=50_000), key=lambda r: r[6]):
+            rows = list(rows)
+            records = [EventRecord(r[1], r[2], i, True, kinds[r[7]]) for i, r in enumerate(rows)]
+            if check_sequence([], records, rows[0][10], today):
+                invalid.add(case_id)
+                continue
+            for case_no, code, day, persons, staff, note, _case, type_id, staff_id, created, _closed in rows:
+                out.writerow([prefix + case_no, code, day.isoformat(), persons, staff or "", note])
+                copy_out.writerow(
+                    [case_id, type_id, day.isoformat(), persons, staff_id or "", note, created.isoformat()]
+                )
+                n_events += 1
+    rows = sample.exclude(pk__in=invalid).order_by("pk")
+    fields = (
+        "case_no",
+        "title",
+        "line",
+        "category",
+        "unit__code",
+        "department__code",
+        "prosecutor__staff_code",
+        "team__team_code",
+        "persons",
+        "closed_on",
+        "plea_leniency",
+        "sentencing_recommendation",
+        "judgment_accepted",
+    )
+    n_cases = 0
+    with open(cases_csv, "w", newline="", encoding="utf-8") as handle:
+        out = csv.writer(handle)
+        out.writerow(CASE_HEADER)
+        for (
+            case_no,
+            title,
+            line,
+            category,
+            unit,
+            dept,
+            staff,
+            team,
+            persons,
+            closed,
+            plea,
+            sent,
+            judged,
+        ) in rows.values_list(*fields).iterator(chunk_size=20_000):
+            plea_text = "" if plea is None else ("true" if plea else "false")
+            row = [prefix + case_no, title, line, category, unit, dept, staff, team or "", persons, ""]
+            out.writerow([*row, closed or "", plea_text, sent, judged])
+            n_cases += 1
+    return ImportFiles(cases_csv, events_csv, copy_csv, n_cases, n_events, len(invalid))
 
 
 def run_import(path: Path, kind: str, rows: int, *, in_process: bool, log_path: Path) -> ImportRun:

@@ -27,6 +27,9 @@ from cases.indicators import indicators_for
 from cases.ratio import RatioFilters, ratio_for
 
 # How many cases of the data set are re-imported under new numbers, by scale (every n-th case).
+# Seconds one figure may take: a statistic slower than budget / repeat gets fewer runs (at least MIN_RUNS).
+FIGURE_BUDGET_S = 60.0
+MIN_RUNS = 3
 # The dashboard's query count may differ by this much between the largest and the smallest team.
 FIXED_QUERY_SLACK = 2
 IMPORT_EVERY = {"tiny": 1, "small": 1, "medium": 4, "full": 4}
@@ -104,6 +107,7 @@ def run_benchmark(options: Options, log=print) -> dict:
                 report["statistics"][statistic.name] = result
                 failures += [c["name"] for c in result["checks"] if not c["equal"]]
                 log(f"  {statistic.name}: {result['http']}")
+                _save(options, report)
             report["prosecutors"] = {"http": _http_samples(client, "/api/v1/prosecutors/", options.repeat)}
             report["dashboard"] = measure_dashboard(client, data, options.repeat)
 
@@ -115,6 +119,7 @@ def run_benchmark(options: Options, log=print) -> dict:
             log("import through the product, and COPY…")
             report["import"] = measure_import(options, data, workdir / "import")
             failures += report["import"]["failures"]
+            _save(options, report)
         if options.partition_study:
             from cases.bench.partitioning import study
 
@@ -124,12 +129,17 @@ def run_benchmark(options: Options, log=print) -> dict:
     report["machine"]["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
     report["targets"] = targets(report)
     report["failures"] = failures
-    if options.json_path:
-        Path(options.json_path).write_text(json.dumps(report, ensure_ascii=False, indent=2, default=str))
+    _save(options, report)
     log(render_table(report))
     if failures:
         raise checks.BenchmarkMismatch("the product's numbers differ from the baselines: " + ", ".join(failures))
     return report
+
+
+def _save(options: Options, report: dict) -> None:
+    """Write the report so far (a long run keeps what it measured if it is stopped)."""
+    if options.json_path:
+        Path(options.json_path).write_text(json.dumps(report, ensure_ascii=False, indent=2, default=str))
 
 
 def _machine() -> dict:
@@ -155,6 +165,11 @@ def _params(statistic: Statistic, data: dataset.DataSet) -> dict:
     return params
 
 
+def budgeted(first_seconds: float, runs: int) -> int:
+    """How many measured runs fit the per-figure budget, given how long the warm-up call took."""
+    return max(MIN_RUNS, min(runs, int(FIGURE_BUDGET_S / max(first_seconds, 1e-3))))
+
+
 def _http_samples(client, path: str, runs: int, session: bool = False) -> dict:
     """p50/p95 wall time of GET `path`, and the server's and database's CPU milliseconds per request."""
 
@@ -164,8 +179,10 @@ def _http_samples(client, path: str, runs: int, session: bool = False) -> dict:
             raise checks.BenchmarkMismatch(f"GET {path} answered {status}: {body[:300]!r}")
         return body
 
-    for _ in range(2):
-        get()  # warm-up: connections, caches, first-request imports
+    get()  # warm-up: connections, caches, first-request imports
+    start = time.perf_counter()
+    get()
+    runs = budgeted(time.perf_counter() - start, runs)
     before = client.cpu()
     samples, _ = repeat(get, runs, warmup=0)
     result = samples.as_dict()
@@ -185,11 +202,11 @@ def measure_statistic(statistic: Statistic, data: dataset.DataSet, client, units
     def run_baseline():
         return baseline_fn(data.window.date_from, data.window.date_to, team_id=team_id, by_unit=statistic.by_unit)
 
+    baseline = run_baseline()  # warms the cache
     baseline_samples = Samples()
-    for _ in range(runs + 1):
+    for _ in range(budgeted(baseline.seconds, runs)):
         baseline = run_baseline()
         baseline_samples.seconds.append(baseline.seconds)
-    baseline_samples.seconds.pop(0)  # the first run warms the cache
 
     path = statistic.path + "?" + urlencode(params)
     result: dict = {"path": path, "baseline_sql": baseline_samples.as_dict(), "rows": len(baseline.rows), "checks": []}
@@ -213,11 +230,12 @@ def measure_statistic(statistic: Statistic, data: dataset.DataSet, client, units
                 filters=filters,
             )
 
+        start = time.perf_counter()
+        database_time(call)  # warm-up
         db_samples, queries = Samples(), 0
-        for _ in range(runs + 1):
+        for _ in range(budgeted(time.perf_counter() - start, runs)):
             seconds, queries, engine_report = database_time(call)
             db_samples.seconds.append(seconds)
-        db_samples.seconds.pop(0)
         engine_rows = read(checks.report_rows(engine_report), statistic.by_unit, units)
         result["checks"].append(checks.compare(f"{statistic.name}/engine", engine_rows, baseline.rows).as_dict())
         result["product_db"] = {**db_samples.as_dict(), "queries": queries}
@@ -271,7 +289,7 @@ def measure_import(options: Options, data: dataset.DataSet, directory: Path) -> 
     """Cases then events of a fresh set of cases through `import_data`; COPY of the same event rows."""
     every = options.import_every or IMPORT_EVERY.get(str(options.scale), 4)
     prefix = f"B{int(time.time())}-"
-    files = importing.write_files(directory, prefix, every)
+    files = importing.write_files(directory, prefix, every, data.today)
     log_path = directory / "import.log"
     cases = importing.run_import(
         files.cases_csv, "cases", files.cases, in_process=options.in_process, log_path=log_path
@@ -288,6 +306,7 @@ def measure_import(options: Options, data: dataset.DataSet, directory: Path) -> 
         failures.append(f"import stored {stored} (cases, events), the files hold {(files.cases, files.events)}")
     result = {
         "sample_every": every,
+        "left_out_invalid_cases": files.left_out,
         "cases": cases.as_dict(),
         "events": events.as_dict(),
         "copy": importing.copy_baseline(files.copy_csv, files.events),
