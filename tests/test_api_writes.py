@@ -270,3 +270,26 @@ def test_import_dry_run_and_refusals(world):
     assert clerk.post("/api/v1/imports/", {"kind": "events"}).status_code == 400
     leader = client_for(world.users["leader"])
     assert leader.post("/api/v1/imports/", {"file": _upload("events.csv", csv_text)}).status_code == 403
+
+
+def test_import_refuses_rows_outside_the_users_units(world):
+    case = world.cases["a_other"]
+    clerk_b = client_for(world.users["clerk_b"])
+    events = f"case_no,event,date\n{world.cases['b'].case_no},review_extension,2025-03-25\n"
+    events += f"{case.case_no},review_extension,2025-03-25\n"
+    response = clerk_b.post("/api/v1/imports/", {"file": _upload("events.csv", events), "kind": "events"})
+    assert response.status_code == 403
+    assert [(e["row"], e["column"], e["value"]) for e in response.json()["errors"]] == [(3, "case_no", case.case_no)]
+    assert case.events.count() == 1 and world.cases["b"].events.count() == 2
+    moved = f"case_no,unit,department,prosecutor\n{case.case_no},B,B-D1,PB-1\n"
+    response = clerk_b.post("/api/v1/imports/", {"file": _upload("cases.csv", moved), "kind": "cases"})
+    assert response.status_code == 403 and response.json()["errors"][0]["column"] == "case_no"
+    case.refresh_from_db()
+    assert case.unit_id == world.units["A"].pk
+    staff = "staff_code,name,unit,department\nNEW-1,新人,新设检察院,第一检察部\n"
+    clerk = client_for(world.users["clerk"])
+    response = clerk.post("/api/v1/imports/", {"file": _upload("staff.csv", staff), "kind": "staff"})
+    assert response.status_code == 403 and response.json()["errors"][0]["column"] == "unit"
+    admin = client_for(world.users["admin"])
+    response = admin.post("/api/v1/imports/", {"file": _upload("staff.csv", staff), "kind": "staff"})
+    assert response.status_code == 200, response.content
