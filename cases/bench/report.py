@@ -191,3 +191,15 @@ def _width(text: str) -> int:
 
 def _pad(text: str, width: int) -> str:
     return str(text) + " " * (width - _width(text))
+
+
+def markdown_table(report: dict) -> str:
+    """The same table as Markdown (docs/performance.md is written from a full run's JSON)."""
+    lines = ["| figure | product | baseline (same run) | target |", "|---|---|---|---|"]
+    for row in table_rows(report):
+        lines.append("| " + " | ".join(cell.replace("|", "/") for cell in row) + " |")
+    lines += ["", "| target (DESIGN.md) | measured | met |", "|---|---|---|"]
+    for t in report.get("targets", []):
+        verdict = "n/a" if t["met"] is None else ("yes" if t["met"] else "**no**")
+        lines.append(f"| {t['what']} ({t['target']}) | {_fmt(t['measured'])} | {verdict} |")
+    return "\n".join(lines)

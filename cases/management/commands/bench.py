@@ -40,7 +40,7 @@ class Command(BaseCommand):
             nargs="+",
             type=Path,
             metavar="JSON",
-            help="print how each figure grows across reports written by earlier runs (runs nothing)",
+            help="print how each figure grows across reports of earlier runs (one report: its table), as Markdown",
         )
         parser.add_argument(
             "--allow-sqlite", action="store_true", help="run on SQLite (a smoke run only: no COPY, no figures)"
@@ -50,7 +50,13 @@ class Command(BaseCommand):
         if options["growth"]:
             from cases.bench.growth import growth_table, load
 
-            self.stdout.write(growth_table(load(options["growth"])))
+            reports = load(options["growth"])
+            if len(reports) == 1:
+                from cases.bench.report import markdown_table
+
+                self.stdout.write(markdown_table(reports[0]))
+            else:
+                self.stdout.write(growth_table(reports))
             return
         if connection.vendor != "postgresql" and not options["allow_sqlite"]:
             raise CommandError(
