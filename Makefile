@@ -17,6 +17,7 @@ install: $(BIN)/python
 demo: install
 	TESTING= DEBUG=1 $(BIN)/python manage.py migrate --noinput -v0
 	TESTING= DEBUG=1 $(BIN)/python manage.py seed_demo --if-empty
+	TESTING= DEBUG=1 $(BIN)/python manage.py seed_demo_reviews
 	TESTING= DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 lint:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from cases import services
 from cases.demo import PRESETS, DemoDataError, generate
-from cases.models import Case
+from cases.models import Case, TeamTarget
 from teams.models import Membership, Prosecutor, StaffRole, Team, Unit
 
 DEFAULT_PASSWORD = "caseqa-demo"
@@ -43,12 +46,23 @@ class Command(BaseCommand):
         except DemoDataError as error:
             raise CommandError(str(error)) from error
         self.stdout.write(self.style.SUCCESS(str(summary)))
+        self._set_team_targets()
         self._create_logins(password)
         self._print_logins(password)
 
     def _progress(self, done: int, total: int) -> None:
         if total >= 50_000:
             self.stdout.write(f"  {done:,} / {total:,}")
+
+    def _set_team_targets(self) -> None:
+        """Annual target ratios for each team (the dashboards draw them as a line), 1.30–1.45 by team."""
+        this_year = services.today().year
+        targets = [
+            TeamTarget(team=team, year=year, target_ratio=Decimal("1.30") + Decimal("0.05") * (index % 4))
+            for index, team in enumerate(Team.objects.order_by("team_code"))
+            for year in range(this_year - 2, this_year + 1)
+        ]
+        TeamTarget.objects.bulk_create(targets, ignore_conflicts=True)
 
     @transaction.atomic
     def _create_logins(self, password: str) -> None:
