@@ -243,6 +243,11 @@ class CaseRegistry:
             self._append(case_no, pk, prosecutor_id, as_date(closed_on))
         self.unknown.update(n for n in wanted if n not in self.index)
 
+    def release_index(self) -> None:
+        """Forget the case-number index once every sheet is validated (it is the largest structure held)."""
+        self.index = {}
+        self.unknown = set()
+
     def add_new(self, case_no: str) -> int:
         """Register a case the cases sheet creates; events later in the import may refer to it."""
         self.unknown.discard(case_no)

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from cases.importer.report import KINDS
 
-CHUNK_ROWS = 200_000
+CHUNK_ROWS = 100_000
 _SNIFF_BYTES = 1 << 20
 _ZIP_MAGIC = b"PK\x03\x04"
 

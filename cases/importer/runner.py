@@ -40,6 +40,7 @@ class Importer:
         except FileError as error:
             report.error(self.kind or "file", 1, "", "", str(error))
             return report
+        context.cases.release_index()
         outcome = check_all(context)
         self._count_organisation(context)
         report.sort()

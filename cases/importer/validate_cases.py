@@ -57,6 +57,7 @@ class CaseValidator(SheetValidator):
     def run(self) -> None:
         self.new: dict[int, tuple] = {}  # registry key -> given values (FIELDS order, None = not given)
         self.changes: dict[int, dict] = {}  # stored id -> {field: new value}
+        self.change_keys: dict[int, int] = {}  # stored id -> registry key
         self.received: dict[int, tuple[int, int, str]] = {}  # registry key -> (row, ordinal given, cell)
         self.first_rows: dict[int, tuple[int, tuple]] = {}
         done = 0
@@ -146,6 +147,7 @@ class CaseValidator(SheetValidator):
             diff = {f: given[f] for f in FIELDS if given[f] is not None and given[f] != current[f]}
             if diff:
                 self.changes[registry.ids[key]] = diff
+                self.change_keys[registry.ids[key]] = key
                 self.report.count("cases", "updated")
             else:
                 self.report.count("cases", "unchanged")

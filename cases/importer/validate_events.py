@@ -115,11 +115,18 @@ class EventValidator(SheetValidator):
         """Rows repeating (case, event, date): identical ones are dropped, differing ones are errors."""
         if not len(self.rows):
             return
-        frame = pd.DataFrame({"case": self.case_keys, "code": self.codes, "date": self.dates})
-        repeated = frame.duplicated(keep="first").to_numpy()
-        if not repeated.any():
+        # One int64 per row (case key, code, date) packed into bits: duplicates by sorting, little memory.
+        # Ordinals of dates up to 9999-12-31 fit in 22 bits, catalogue codes in 8.
+        composite = (self.case_keys.astype(np.int64) << 30) | (self.codes.astype(np.int64) << 22) | self.dates
+        order = np.argsort(composite, kind="stable")
+        ordered = composite[order]
+        repeated_sorted = np.zeros(len(order), dtype=bool)
+        repeated_sorted[1:] = ordered[1:] == ordered[:-1]
+        if not repeated_sorted.any():
             return
-        involved = frame.duplicated(keep=False).to_numpy()
+        repeated = np.zeros(len(order), dtype=bool)
+        repeated[order] = repeated_sorted
+        involved = np.isin(composite, ordered[repeated_sorted])
         first_of: dict[tuple, int] = {}
         for position in np.flatnonzero(involved):
             key = (int(self.case_keys[position]), int(self.codes[position]), int(self.dates[position]))

@@ -201,7 +201,7 @@ class Writer:
                 fields.update(values)
                 case.updated_at = now
                 if "prosecutor_id" in values:
-                    registry.prosecutor_ids[registry.index[case.case_no]] = values["prosecutor_id"]
+                    registry.prosecutor_ids[sheet.change_keys[case.pk]] = values["prosecutor_id"]
             bulk_update_with_history(objs, Case, sorted(fields), batch_size=BATCH, **self.history)
 
     # Events ---------------------------------------------------------------------------------
