@@ -17,7 +17,7 @@ import os
 import random
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -159,8 +159,8 @@ def xlsx_bytes(kind: str, header, rows) -> bytes:
     return buffer.getvalue()
 
 
-def damaged_file(seed: int, case_no: str) -> tuple[str, str | None, bytes]:
-    """(file name, --kind or None, bytes): a damaged table as CSV or XLSX, then byte-level damage.
+def damaged_file(seed: int, case_no: str) -> tuple[str, str | None, bytes, str]:
+    """(file name, --kind or None, bytes, byte damage): a damaged table as CSV or XLSX, then byte-level damage.
 
     Built from one drawn seed: the file is a pure function of it, so every failure replays exactly.
     """
@@ -181,7 +181,7 @@ def damaged_file(seed: int, case_no: str) -> tuple[str, str | None, bytes]:
         data = data[:position] + bytes([data[position] ^ 0xFF]) + data[position + 1 :]
     elif byte_damage == "prefix":
         data = rng.randbytes(rng.randint(1, 64)) + data
-    return name, rng.choice([kind, None]), data
+    return name, rng.choice([kind, None]), data, byte_damage
 
 
 def assert_clear_refusal_or_clean_import(report, before: dict) -> None:
@@ -204,7 +204,9 @@ def test_damaged_files_get_a_clear_report(org, today, tmp_path, seed):
     case_no = "检刑受[2025]777777号"
     if not Case.objects.filter(case_no=case_no).exists():
         make_case(org.prosecutors[0], case_no=case_no)
-    name, kind, content = damaged_file(seed, case_no)
+    name, kind, content, byte_damage = damaged_file(seed, case_no)
+    # Known bug, pinned by test_corrupted_xlsx_sheet_is_a_file_error below: re-enable when fixed.
+    assume(not (name.endswith(".xlsx") and byte_damage == "flip"))
     path = tmp_path / name
     path.write_bytes(content)
     before = table_counts()
@@ -252,3 +254,23 @@ def test_formula_cells_are_kept_as_plain_text(org, today, tmp_path):
     report = run_import(path, "cases")
     assert report.ok, report.errors
     assert Case.objects.get(case_no=rows[0][0]).title == '=HYPERLINK("http://evil","点我")'
+
+
+@pytest.mark.django_db
+@pytest.mark.xfail(
+    strict=True,
+    reason="product bug, reported: cases.importer.readers._xlsx_sheet.frames iterates the worksheet lazily "
+    "(openpyxl read-only) outside any error handling, so a corrupted sheet part (one flipped byte: "
+    "zipfile.BadZipFile 'Bad CRC-32', xml ParseError) escapes run_import as an exception instead of a "
+    "FileError in the report. Fix: catch those in frames() and raise FileError. Remove this mark then.",
+)
+@pytest.mark.parametrize("seed", [115, 1153])  # found by the fuzzing above: ParseError, BadZipFile
+def test_corrupted_xlsx_sheet_is_a_file_error(org, today, tmp_path, seed):
+    name, kind, content, byte_damage = damaged_file(seed, "检刑受[2025]777777号")
+    assert (name, byte_damage) == ("file.xlsx", "flip")
+    path = tmp_path / name
+    path.write_bytes(content)
+    before = table_counts()
+    report = run_import(path, kind)
+    assert not report.ok and table_counts() == before
+    assert any("XLSX" in issue.reason for issue in report.errors), report.errors
