@@ -299,3 +299,17 @@ def test_a_changed_event_prosecutor_is_updated_with_history(org, today, tmp_path
     event.refresh_from_db()
     assert (event.prosecutor, event.persons) == (org.prosecutors[1], 2)
     assert [h.history_type for h in event.history.order_by("history_id")] == ["+", "~"]
+
+
+def test_every_row_with_the_same_bad_department_is_listed(org, today, tmp_path):
+    from teams.models import Department
+
+    # An unknown department name is created once, on first sight, and used by every row naming it.
+    rows = [[f"M-{i}", "", "", "", "U-MAIN", "第九检察部", "P-001", "", ""] for i in range(3)]
+    assert run_import(write_csv(tmp_path / "c.csv", CASE_HEADER, rows), "cases").ok
+    assert Department.objects.filter(name="第九检察部", unit=org.unit).count() == 1
+    assert Case.objects.filter(department__name="第九检察部").count() == 3
+    # A department code of another unit is refused on each row that uses it, not only the first.
+    rows = [[f"M-{i}", "", "", "", "另一院", "D-1", "P-001", "", ""] for i in range(3)]
+    report = run_import(write_csv(tmp_path / "o.csv", CASE_HEADER, rows), "cases")
+    assert [(e.row, e.column) for e in report.errors] == [(2, "department"), (3, "department"), (4, "department")]

@@ -99,7 +99,7 @@ class CaseValidator(SheetValidator):
             if bad[i]:
                 continue
             place_key = (text["unit"][i], text["department"][i])
-            if place_key not in places:
+            if place_key not in places or None in places[place_key]:  # a failed one again: report every row
                 unit = org.resolve_unit(self.kind, row, place_key[0])
                 department = unit and org.resolve_department(self.kind, row, unit, place_key[1])
                 places[place_key] = (unit, department)
