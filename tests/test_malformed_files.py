@@ -274,3 +274,26 @@ def test_corrupted_xlsx_sheet_is_a_file_error(org, today, tmp_path, seed):
     report = run_import(path, kind)
     assert not report.ok and table_counts() == before
     assert any("XLSX" in issue.reason for issue in report.errors), report.errors
+
+
+@pytest.mark.django_db
+def test_a_file_failing_on_its_last_row_writes_nothing(org, today, tmp_path):
+    """500 good event rows and a last one breaking rule 4: nothing is written, the last row is named."""
+    cases = [make_case(org.prosecutors[n % 3]) for n in range(250)]
+    rows = []
+    for case in cases:
+        rows += [[case.case_no, "prosecution_review", "2025-03-01", "", "", ""]]
+        rows += [[case.case_no, "supplementary_investigation", "2025-03-10", "", "", ""]]
+    last = cases[-1].case_no
+    rows += [[last, "supplementary_investigation", "2025-04-10", "", "", ""]]
+    rows += [[last, "supplementary_investigation", "2025-05-10", "", "", ""]]  # the third round
+    path = tmp_path / "events.csv"
+    path.write_bytes(csv_bytes(EVENT_HEADER, rows, "utf-8"))
+    before, maintained = table_counts(), rollup.snapshot()
+
+    report = run_import(path, "events")
+
+    assert not report.ok and not report.written
+    assert [issue.row for issue in report.errors] == [len(rows) + 1]  # the header is row 1
+    assert "规则4" in report.errors[0].reason
+    assert table_counts() == before and rollup.snapshot() == maintained
