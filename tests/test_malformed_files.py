@@ -123,8 +123,9 @@ def bad_date(rng, header, rows):
 
 def ragged_row(rng, header, rows):
     if rows:
+        # Shorter rows only: longer ones are a known crash, pinned by test_csv_row_longer_than_its_header.
         r = rng.randint(0, len(rows) - 1)
-        rows[r] = rows[r][: rng.randint(0, len(rows[r]))] + [text(rng, 5) for _ in range(rng.randint(0, 3))]
+        rows[r] = rows[r][: rng.randint(0, len(rows[r]))]
     return header, rows
 
 
@@ -297,3 +298,22 @@ def test_a_file_failing_on_its_last_row_writes_nothing(org, today, tmp_path):
     assert [issue.row for issue in report.errors] == [len(rows) + 1]  # the header is row 1
     assert "规则4" in report.errors[0].reason
     assert table_counts() == before and rollup.snapshot() == maintained
+
+
+@pytest.mark.django_db
+@pytest.mark.xfail(
+    strict=True,
+    reason="product bug, reported: cases.importer.readers._csv_sheet.frames calls pd.read_csv without "
+    "index_col=False, so a row with more fields than the header turns the leading columns into the index "
+    "(a str or MultiIndex) and `frame.index + 2` raises TypeError out of run_import. Fix: index_col=False "
+    "(and report the extra fields). Remove this mark then.",
+)
+@pytest.mark.parametrize("extra", [1, 2])
+def test_csv_row_longer_than_its_header(org, today, tmp_path, extra):
+    case = make_case(org.prosecutors[0])
+    row = [case.case_no, "prosecution_review", "2025-03-01", "", "", "", *["多出的值"] * extra]
+    path = tmp_path / "events.csv"
+    path.write_bytes(csv_bytes(EVENT_HEADER, [row], "utf-8"))
+    before = table_counts()
+    report = run_import(path, "events")  # a report either way: accepted (extra cells ignored) or refused
+    assert report.ok or table_counts() == before
