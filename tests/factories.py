@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import factory
 
 from cases import services
-from cases.models import Case, ProceduralEvent
+from cases.models import Case
 from teams.models import Department, Membership, Prosecutor, Team, Unit
 
 
@@ -98,7 +98,3 @@ def make_case(prosecutor: Prosecutor, events: list[tuple[str, datetime.date]] = 
         services.log_event(case, code, day)
     case.refresh_from_db()
     return case
-
-
-def event_codes(case: Case) -> list[str]:
-    return list(ProceduralEvent.objects.filter(case=case).order_by("date", "id").values_list("event_type__code", flat=True))
