@@ -3,6 +3,9 @@
 `playwright install` cannot download browsers here, so the launch points at the system Chromium.
 Playwright's sync API runs an event loop in the test thread; Django refuses ORM calls from a thread
 with a running loop unless DJANGO_ALLOW_ASYNC_UNSAFE is set, which is safe here (one thread uses it).
+
+These tests run last on each worker: once Playwright's loop is up, and after their transactional
+flushes, other tests would see an unsafe-async flag and a wiped catalogue; at the end nothing follows.
 """
 
 from __future__ import annotations
@@ -12,10 +15,27 @@ import os
 
 import pytest
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "browser-test-pw-1"
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """Browser tests after every other test (stable order otherwise; pytest-django's reordering first)."""
+    here = os.path.dirname(__file__)
+    items.sort(key=lambda item: str(item.path).startswith(here))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def allow_orm_beside_playwright():
+    """Only while browser tests run (they run last), never for the processes other tests start."""
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    yield
+    if previous is None:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture(scope="session")
@@ -40,9 +60,9 @@ def browser_context_args(browser_context_args):
     return {**browser_context_args, "locale": "zh-CN", "viewport": viewport, "accept_downloads": True}
 
 
-def _reseed() -> None:
-    """The live server needs committed data, so these tests run on a transactional database, which
-    is flushed after each test, seeds written by migrations included: put the seeds back."""
+def _seed_if_flushed() -> None:
+    """Put back the catalogue and review seeds the migrations wrote, if an earlier transactional
+    test's flush removed them (these tests run last, so nothing after them needs the original ids)."""
     from cases.catalogue_seed import seed_criminal_2020
     from cases.models import AssessmentScheme, EventType, GradeScale, ReviewItem, RuleSet
     from cases.review_seed import seed_reviews
@@ -54,16 +74,7 @@ def _reseed() -> None:
 
 
 @pytest.fixture
-def seeds_kept(django_db_blocker):
-    """Set up before the transactional database, so torn down after its flush: put the migration
-    seeds back for whatever test runs next on this worker (ordinary tests rely on the catalogue)."""
-    yield
-    with django_db_blocker.unblock():
-        _reseed()
-
-
-@pytest.fixture
-def demo_office(seeds_kept, transactional_db, settings):
+def demo_office(transactional_db, settings):
     """The test office with a login per role (fast password hashing) and cases over two months."""
     from django.contrib.auth.models import User
     from django.utils import timezone
@@ -73,7 +84,7 @@ def demo_office(seeds_kept, transactional_db, settings):
     from tests.factories import make_case, make_office
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    _reseed()
+    _seed_if_flushed()
     org = make_office()
     p1, p2, p3 = org.prosecutors
 
