@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import time
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection
 
@@ -136,5 +137,7 @@ def reviews_baseline(
     rows, seconds = run_sql(sql, params)
     out = {}
     for m, k, count, score_sum, *by_grade in rows:
-        out[(m, k)] = (int(count), round(float(score_sum) / int(count), 2), *(int(g) for g in by_grade))
+        # Half-up to the cent, as the product shows averages (float rounding would turn x.xx5 down).
+        average = (Decimal(str(score_sum)) / int(count)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        out[(m, k)] = (int(count), float(average), *(int(g) for g in by_grade))
     return Statistic(out, seconds)
