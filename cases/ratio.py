@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import F, Q, Sum
-from django.db.models.functions import TruncMonth, TruncQuarter, TruncYear
+from django.db.models.functions import TruncQuarter, TruncYear
 from django.utils import timezone
 
 from cases.facts import BASES, FLOW, fact_querysets
@@ -262,10 +262,18 @@ def ratio_for(
     groups: dict[tuple, RatioRow] = {}
     total = RatioRow(keys={})
 
+    labels: dict[tuple[str, datetime.date], str] = {}
+
+    def label(period: str, day: datetime.date) -> str:
+        found = labels.get((period, day))
+        if found is None:
+            found = labels[(period, day)] = _period_label(period, day)
+        return found
+
     def add(row: dict) -> None:
         if not row["cases"] and not row["items"]:
             return  # roll-up rows that fell to zero after a correction
-        key = tuple(_period_label(p, row[p]) for p in periods) + tuple(row[c] for c in key_columns)
+        key = tuple(label(p, row[p]) for p in periods) + tuple(row[c] for c in key_columns)
         target = groups.get(key)
         if target is None:
             target = groups[key] = RatioRow(keys=dict(zip([*periods, *dims], key, strict=True)))
@@ -303,7 +311,9 @@ def _read_rollup(level, basis, whole, periods, key_columns, columns, scope_q, ad
     facts = RatioFact.objects.filter(
         scope_q, level=level, basis=basis, month__gte=whole[0], month__lte=whole[1], **columns
     )
-    truncs = {"month": TruncMonth, "quarter": TruncQuarter, "year": TruncYear}
+    # Roll-up months are already first days: grouping by month needs no truncation (it costs a
+    # conversion per row); quarters and years truncate the month.
+    truncs = {"month": F, "quarter": TruncQuarter, "year": TruncYear}
     names = {p: truncs[p]("month") for p in periods}
     rows = (
         facts.values(**{f"p_{p}": e for p, e in names.items()}, **{f"c_{c}": F(c) for c in key_columns})
