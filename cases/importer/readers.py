@@ -49,6 +49,8 @@ def open_sheets(source: Source, kind: str | None) -> list[Sheet]:
     head = _peek(source, 4)
     if head.startswith(_ZIP_MAGIC):
         return _xlsx_sheets(source, kind)
+    if display_name(source).lower().endswith((".xlsx", ".xlsm")):
+        raise FileError(_("XLSX 文件已损坏：文件头不是 XLSX（zip）格式"))
     return [_csv_sheet(source, kind)]
 
 
@@ -113,6 +115,7 @@ def _csv_sheet(source: Source, kind: str | None) -> Sheet:
                 text if text is not None else source,
                 encoding=encoding,
                 dtype=str,
+                index_col=False,  # a row longer than the header must not turn its first cells into an index
                 keep_default_na=False,
                 na_filter=False,
                 skip_blank_lines=False,
@@ -122,7 +125,7 @@ def _csv_sheet(source: Source, kind: str | None) -> Sheet:
                 frame.columns = [str(c).strip() for c in frame.columns]
                 frame.index = frame.index + 2  # header is row 1
                 yield _drop_blank_rows(frame)
-        except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as error:
+        except (pd.errors.ParserError, UnicodeDecodeError, ValueError, OSError) as error:
             raise FileError(_("CSV 文件无法读取：%(error)s") % {"error": error}) from None
         finally:
             if text is not None:
@@ -186,8 +189,10 @@ def _xlsx_sheets(source: Source, kind: str | None) -> list[Sheet]:
 
 
 def _xlsx_sheet(worksheet, kind: str) -> Sheet:
-    rows = worksheet.iter_rows(values_only=True)
-    first = next(rows, None) or ()
+    try:
+        first = next(worksheet.iter_rows(values_only=True), None) or ()
+    except Exception as error:  # a damaged sheet part, as in frames() below
+        raise FileError(_("XLSX 文件已损坏：%(error)s") % {"error": error}) from None
     header = [_cell_text(c).strip().lstrip("\ufeff") for c in first]
     while header and not header[-1]:
         header.pop()
@@ -198,7 +203,19 @@ def _xlsx_sheet(worksheet, kind: str) -> Sheet:
         width = len(header)
         batch: list[list[str]] = []
         numbers: list[int] = []
-        for number, values in enumerate(worksheet.iter_rows(min_row=2, values_only=True), start=2):
+        rows = worksheet.iter_rows(min_row=2, values_only=True)
+        number = 1
+        while True:
+            # openpyxl reads the sheet lazily: a damaged part (bad CRC, broken XML) surfaces here.
+            try:
+                values = next(rows, None)
+            except Exception as error:  # zipfile.BadZipFile, xml ParseError, KeyError, ... per damage
+                raise FileError(
+                    _("XLSX 文件已损坏（第%(row)d行附近）：%(error)s") % {"row": number + 1, "error": error}
+                ) from None
+            if values is None:
+                break
+            number += 1
             cells = [_cell_text(v) for v in values[:width]]
             if not any(cells):
                 continue
