@@ -15,10 +15,10 @@ import datetime
 import io
 import os
 import random
-import traceback
+import zipfile
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -124,9 +124,8 @@ def bad_date(rng, header, rows):
 
 def ragged_row(rng, header, rows):
     if rows:
-        # Shorter rows only: longer ones are a known crash, pinned by test_csv_row_longer_than_its_header.
         r = rng.randint(0, len(rows) - 1)
-        rows[r] = rows[r][: rng.randint(0, len(rows[r]))]
+        rows[r] = rows[r][: rng.randint(0, len(rows[r]))] + [text(rng, 5) for _ in range(rng.randint(0, 3))]
     return header, rows
 
 
@@ -186,12 +185,6 @@ def damaged_file(seed: int, case_no: str) -> tuple[str, str | None, bytes, str]:
     return name, rng.choice([kind, None]), data, byte_damage
 
 
-def _known_reader_bug(error: Exception) -> bool:
-    """True for an exception escaping `cases.importer.readers` frames() (reported; see the xfail tests)."""
-    frames = [f for f in traceback.extract_tb(error.__traceback__) if "/cases/importer/" in f.filename]
-    return bool(frames) and frames[-1].filename.endswith("readers.py") and frames[-1].name == "frames"
-
-
 def assert_clear_refusal_or_clean_import(report, before: dict) -> None:
     if report.ok:
         assert report.written
@@ -217,13 +210,7 @@ def test_damaged_files_get_a_clear_report(org, today, tmp_path, seed):
     path.write_bytes(content)
     before = table_counts()
 
-    try:
-        report = run_import(path, kind)  # must return, whatever the bytes
-    except Exception as error:
-        # The two known crashes (both in the lazy reading of readers.frames) are pinned by the strict
-        # xfail tests below; only they are set aside here, anything else fails the property.
-        assume(not _known_reader_bug(error))
-        raise
+    report = run_import(path, kind)  # must return, whatever the bytes
 
     assert_clear_refusal_or_clean_import(report, before)
     maintained = rollup.snapshot()
@@ -269,23 +256,36 @@ def test_formula_cells_are_kept_as_plain_text(org, today, tmp_path):
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(
-    strict=True,
-    reason="product bug, reported: cases.importer.readers._xlsx_sheet.frames iterates the worksheet lazily "
-    "(openpyxl read-only) outside any error handling, so a corrupted sheet part (one flipped byte: "
-    "zipfile.BadZipFile 'Bad CRC-32', xml ParseError) escapes run_import as an exception instead of a "
-    "FileError in the report. Fix: catch those in frames() and raise FileError. Remove this mark then.",
-)
-@pytest.mark.parametrize("seed", [115, 1153])  # found by the fuzzing above: ParseError, BadZipFile
-def test_corrupted_xlsx_sheet_is_a_file_error(org, today, tmp_path, seed):
-    name, kind, content, byte_damage = damaged_file(seed, "检刑受[2025]777777号")
-    assert (name, byte_damage) == ("file.xlsx", "flip")
-    path = tmp_path / name
-    path.write_bytes(content)
+# Found by the fuzzing above (a flipped byte in the sheet part escaped run_import), made deterministic.
+@pytest.mark.parametrize("damage", ["bad_crc", "bad_xml"])
+def test_corrupted_xlsx_sheet_is_a_file_error(org, today, tmp_path, damage):
+    header, rows = valid_rows("cases", "")
+    path = tmp_path / "cases.xlsx"
+    path.write_bytes(corrupt_sheet(xlsx_bytes("cases", header, rows), damage))
     before = table_counts()
-    report = run_import(path, kind)
+    report = run_import(path, "cases")
     assert not report.ok and table_counts() == before
     assert any("XLSX" in issue.reason for issue in report.errors), report.errors
+
+
+def corrupt_sheet(data: bytes, damage: str) -> bytes:
+    """The workbook with its sheet part damaged where openpyxl (read-only) reads it only lazily."""
+    sheet = "xl/worksheets/sheet1.xml"
+    source, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename == sheet and damage == "bad_xml":
+                content = content[: len(content) // 2] + b'<row r="9"><c r="A9" t="inlineStr"><is><t>&'
+            # The sheet stored uncompressed, so that one flipped byte is a CRC error, not a zlib one.
+            kind = zipfile.ZIP_STORED if item.filename == sheet else zipfile.ZIP_DEFLATED
+            target.writestr(item.filename, content, compress_type=kind)
+    data = bytearray(out.getvalue())
+    if damage == "bad_crc":
+        info = zipfile.ZipFile(io.BytesIO(bytes(data))).getinfo(sheet)
+        start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+        data[start + info.file_size // 2] ^= 0xFF
+    return bytes(data)
 
 
 @pytest.mark.django_db
@@ -312,13 +312,7 @@ def test_a_file_failing_on_its_last_row_writes_nothing(org, today, tmp_path):
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(
-    strict=True,
-    reason="product bug, reported: cases.importer.readers._csv_sheet.frames calls pd.read_csv without "
-    "index_col=False, so a row with more fields than the header turns the leading columns into the index "
-    "(a str or MultiIndex) and `frame.index + 2` raises TypeError out of run_import. Fix: index_col=False "
-    "(and report the extra fields). Remove this mark then.",
-)
+# Found by the fuzzing above (pandas made the leading columns an index and the reader crashed).
 @pytest.mark.parametrize("extra", [1, 2])
 def test_csv_row_longer_than_its_header(org, today, tmp_path, extra):
     case = make_case(org.prosecutors[0])
