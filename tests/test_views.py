@@ -294,3 +294,24 @@ def test_team_members_without_cases_in_the_period_are_listed_with_zeros(client, 
     client_for(client, office.users["lead"])
     members = client.get(reverse("teams:team", args=["T-HQ"])).context["dash"].tables["members"]
     assert {row[0].value: row[1].value for row in members.rows} == {"张检察官": 2, "王检察官": 1, "李检察官": 0}
+
+
+def test_import_page_refuses_rows_outside_the_clerks_units(client, office):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from cases.models import Case
+    from tests.factories import ProsecutorFactory
+
+    outsider = ProsecutorFactory()  # in another unit, outside the clerk's scope
+    client_for(client, office.users["clerk"])
+    before = Case.objects.count()
+    rows = (
+        "case_no,unit,department,prosecutor\n"
+        f"越权-1,{outsider.unit.code},{outsider.department.code},{outsider.staff_code}\n"
+    )
+    response = client.post(
+        reverse("cases:import"), {"file": SimpleUploadedFile("cases.csv", rows.encode()), "kind": "cases"}
+    )
+    assert response.status_code == 422
+    assert [issue.row for issue in response.context["report"].errors] == [2]
+    assert Case.objects.count() == before

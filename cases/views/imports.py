@@ -8,11 +8,16 @@ without script it is an ordinary form post answered by the same page.
 
 from __future__ import annotations
 
+import os
+import tempfile
+
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from cases.api.imports import scope_errors
 from cases.importer import run_import
+from cases.importer.report import ImportReport
 from cases.views.forms import ImportForm
 from teams.access import can_write
 
@@ -45,14 +50,33 @@ def import_upload(request: HttpRequest) -> HttpResponse:
         if len(stages) < MAX_STAGES_SHOWN:
             stages.append(_stage_text(args, kwargs))
 
-    # An upload over FILE_UPLOAD_MAX_MEMORY_SIZE is already streamed to a temporary file on disk.
-    report = run_import(
-        upload,
-        kind=form.cleaned_data["kind"] or None,
-        dry_run=form.cleaned_data["dry_run"],
-        progress=progress,
-        user=request.user,
-    )
+    kind = form.cleaned_data["kind"] or None
+    report = _refused_outside_scope(upload, kind, request.user)
+    if report is None:
+        # An upload over FILE_UPLOAD_MAX_MEMORY_SIZE is already streamed to a temporary file on disk.
+        report = run_import(
+            upload, kind=kind, dry_run=form.cleaned_data["dry_run"], progress=progress, user=request.user
+        )
     report.sort()
     context = {"form": ImportForm(), "report": report, "filename": upload.name, "stages": stages}
     return render(request, template, context, status=200 if report.ok else 422)
+
+
+def _refused_outside_scope(upload, kind: str | None, user) -> ImportReport | None:
+    """A report of the rows that would write outside the user's units (the API's check), or None."""
+    suffix = os.path.splitext(upload.name)[1].lower()
+    handle, path = tempfile.mkstemp(suffix=suffix, prefix="caseqa-web-import-")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            for chunk in upload.chunks():
+                out.write(chunk)
+        refused = scope_errors(path, kind, user)
+    finally:
+        os.unlink(path)
+    upload.seek(0)
+    if not refused:
+        return None
+    report = ImportReport()
+    for row in refused:
+        report.error(row["kind"], row["row"], row["column"], row["value"], row["reason"])
+    return report
