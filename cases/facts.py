@@ -55,7 +55,7 @@ def fact_querysets(
 
     cases = Case.objects.filter(case_filter, received_on__isnull=False).filter(**{f"{case_date}__isnull": False})
     events = ProceduralEvent.objects.filter(
-        _prefixed(case_filter), event_type__kind=EventType.Kind.EXTRA, case__received_on__isnull=False
+        through_case(case_filter), event_type__kind=EventType.Kind.EXTRA, case__received_on__isnull=False
     )
     if basis == COHORT:
         events = events.filter(case__closed_on__isnull=False)
@@ -86,12 +86,12 @@ def fact_querysets(
     return case_rows, event_rows
 
 
-def _prefixed(q: Q) -> Q:
+def through_case(q: Q) -> Q:
     """The same condition, seen from an event through its case."""
     clone = Q()
     clone.connector, clone.negated = q.connector, q.negated
     clone.children = [
-        _prefixed(child) if isinstance(child, Q) else (f"case__{child[0]}", child[1]) for child in q.children
+        through_case(child) if isinstance(child, Q) else (f"case__{child[0]}", child[1]) for child in q.children
     ]
     return clone
 

@@ -34,7 +34,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cases.facts import BASES, COHORT, FLOW, PERIOD_TRUNC, _prefixed
+from cases.facts import BASES, COHORT, FLOW, PERIOD_TRUNC, through_case
 from cases.models import Case, ProceduralEvent
 from cases.ratio import (
     DIMENSIONS,
@@ -44,10 +44,10 @@ from cases.ratio import (
     RatioFilters,
     RatioQueryError,
     Scope,
-    _attach_codes,
-    _filter_ids,
-    _period_label,
+    attach_codes,
+    filter_ids,
     parse_group_by,
+    period_label,
 )
 
 LOWER, HIGHER = "lower", "higher"
@@ -261,7 +261,7 @@ def _grouped(queryset: QuerySet, groups: dict, aggregates: dict) -> list[dict]:
 def _sources(basis, date_from, date_to, columns, case_q) -> tuple[QuerySet, str, QuerySet]:
     """(events, the event-side date path, closed cases) restricted to the range, filters and scope."""
     events = ProceduralEvent.objects.filter(
-        _prefixed(case_q), event_type__code__in=EVENT_CODES, **{f"case__{c}": v for c, v in columns.items()}
+        through_case(case_q), event_type__code__in=EVENT_CODES, **{f"case__{c}": v for c, v in columns.items()}
     )
     event_date = "date" if basis == FLOW else "case__closed_on"
     events = events.filter(**{f"{event_date}__gte": date_from, f"{event_date}__lte": date_to})
@@ -275,7 +275,7 @@ def _key(row: dict, periods: tuple[str, ...], key_columns: tuple[str, ...]) -> t
     key = []
     for period in periods:
         value = row[f"k_{period}"]
-        key.append(_period_label(period, value.date() if isinstance(value, datetime.datetime) else value))
+        key.append(period_label(period, value.date() if isinstance(value, datetime.datetime) else value))
     for column in key_columns:
         value = row[f"k_{column}"]
         key.append(None if column == "category" and value == "" else value)
@@ -337,7 +337,7 @@ def indicators_for(
     date_to = date_to or today
     if date_from > date_to:
         raise RatioQueryError("date_from", f"date_from {date_from} is after date_to {date_to}")
-    columns = _filter_ids(filters or RatioFilters())
+    columns = filter_ids(filters or RatioFilters())
     periods = tuple(p for p in PERIODS if p in group_by)
     dims = [d for d in DIMENSIONS if d in group_by]
     key_columns = tuple(KEY_COLUMNS[d][0] for d in dims)
@@ -353,7 +353,7 @@ def indicators_for(
         for key, counts in grouped.items()
         if any(counts.values())
     ]
-    _attach_codes(rows, dims)
+    attach_codes(rows, dims)
     rows.sort(key=lambda r: tuple((v is None, str(v)) for v in r.keys.values()))  # by code, as the ratio
     total = IndicatorRow(keys={}, values=_values(totals))
     return IndicatorReport(rows, total, basis, date_from, date_to, group_by)

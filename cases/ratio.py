@@ -172,7 +172,7 @@ def parse_group_by(value: str | list[str] | None) -> list[str]:
     return list(dict.fromkeys(parts))
 
 
-def _filter_ids(filters: RatioFilters) -> dict[str, object]:
+def filter_ids(filters: RatioFilters) -> dict[str, object]:
     """Resolve filter codes (or exact names for units and departments) to fact-column values."""
     resolved: dict[str, object] = {}
     for dim in DIMENSIONS:
@@ -227,7 +227,7 @@ def split_range(
     return (first_whole, end - ONE_DAY), partial
 
 
-def _period_label(period: str, day: datetime.date) -> str:
+def period_label(period: str, day: datetime.date) -> str:
     if period == "month":
         return f"{day.year:04d}-{day.month:02d}"
     if period == "quarter":
@@ -254,7 +254,7 @@ def ratio_for(
     if date_from > date_to:
         raise RatioQueryError("date_from", f"date_from {date_from} is after date_to {date_to}")
     filters = filters or RatioFilters()
-    columns = _filter_ids(filters)
+    columns = filter_ids(filters)
     periods = tuple(p for p in PERIODS if p in group_by)
     dims = [d for d in DIMENSIONS if d in group_by]
     key_columns = tuple(KEY_COLUMNS[d][0] for d in dims)
@@ -267,7 +267,7 @@ def ratio_for(
     def label(period: str, day: datetime.date) -> str:
         found = labels.get((period, day))
         if found is None:
-            found = labels[(period, day)] = _period_label(period, day)
+            found = labels[(period, day)] = period_label(period, day)
         return found
 
     def add(row: dict) -> None:
@@ -294,7 +294,7 @@ def ratio_for(
             _read_raw(basis, day_from, day_to, periods, key_columns, columns, scope_case_q, add)
 
     rows = list(groups.values())
-    _attach_codes(rows, dims)
+    attach_codes(rows, dims)
     rows.sort(key=lambda r: tuple((v is None, str(v)) for v in r.keys.values()))
     return RatioReport(basis, date_from, date_to, group_by, rows, total)
 
@@ -348,7 +348,7 @@ def _read_raw(basis, day_from, day_to, periods, key_columns, columns, scope_q, a
             add(_unprefix(row, periods, key_columns))
 
 
-def _attach_codes(rows: list[RatioRow], dims: list[str]) -> None:
+def attach_codes(rows: list[RatioRow], dims: list[str]) -> None:
     """Replace ids in row keys by codes, keeping display names in `labels` (one query per dimension)."""
     for dim in dims:
         _column, model, code_field = KEY_COLUMNS[dim]

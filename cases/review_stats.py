@@ -27,10 +27,10 @@ from cases.ratio import (
     RatioFilters,
     RatioQueryError,
     Scope,
-    _attach_codes,
-    _filter_ids,
-    _period_label,
+    attach_codes,
+    filter_ids,
     parse_group_by,
+    period_label,
 )
 
 TOP_FINDINGS = 5
@@ -118,7 +118,7 @@ def review_stats_for(
     date_to = date_to or today
     if date_from > date_to:
         raise RatioQueryError("date_from", f"date_from {date_from} is after date_to {date_to}")
-    columns = _filter_ids(filters or RatioFilters())
+    columns = filter_ids(filters or RatioFilters())
     periods = [p for p in PERIODS if p in group_by]
     dims = [d for d in DIMENSIONS if d in group_by]
 
@@ -142,7 +142,7 @@ def review_stats_for(
         key = []
         for p in periods:
             day = values[f"p_{p}"]
-            key.append(_period_label(p, day.date() if isinstance(day, datetime.datetime) else day))
+            key.append(period_label(p, day.date() if isinstance(day, datetime.datetime) else day))
         for d in dims:
             value = values[f"c_{d}"]
             key.append(None if value in ("", None) else value)
@@ -177,5 +177,5 @@ def review_stats_for(
             acc.findings[values["code"]] = acc.findings.get(values["code"], 0) + values["times"]
 
     rows = sorted(groups.values(), key=lambda r: tuple((v is None, str(v)) for v in r.keys.values()))
-    _attach_codes(rows, dims)
+    attach_codes(rows, dims)
     return ReviewReport(basis, date_from, date_to, group_by, rows, total)
