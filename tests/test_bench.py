@@ -1,7 +1,6 @@
 """The benchmark must not rot: its tiny run equals the baselines and reports every figure (no timing asserted)."""
 
 import json
-import sys
 import urllib.request
 from types import SimpleNamespace
 
@@ -107,11 +106,11 @@ def test_percentiles_are_nearest_rank():
 
 
 def test_child_peak_memory_is_the_childs_own(tmp_path):
-    command = [sys.executable, "-c", "block = bytearray(120 * 1024 * 1024); block[::4096] = b'x' * len(block[::4096])"]
+    command = ["-c", "block = bytearray(120 * 1024 * 1024); block[::4096] = b'x' * len(block[::4096])"]
     seconds, peak_mb, status, cpu = importing.run_child(command, tmp_path / "child.log")
     assert status == 0 and seconds > 0 and cpu > 0
     assert 120 <= peak_mb < 400
-    _s, _p, failed, _c = importing.run_child([sys.executable, "-c", "raise SystemExit(3)"], tmp_path / "child.log")
+    _s, _p, failed, _c = importing.run_child(["-c", "raise SystemExit(3)"], tmp_path / "child.log")
     assert failed == 3
 
 

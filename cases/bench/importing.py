@@ -2,8 +2,8 @@
 
 A sample of the generated cases is written out again under new case numbers (a fresh set of cases
 the database has never seen) as a cases CSV and an events CSV in the documented import format;
-`manage.py import_data` loads them in a child process whose peak resident memory the kernel reports
-(`wait4`). The COPY baseline loads the very same event rows, already resolved to ids, into a scratch
+`manage.py import_data` loads them in a child process that reports its own peak resident memory
+(`cases.bench.hwm`). The COPY baseline loads the very same event rows, already resolved to ids, into a scratch
 copy of the events table (same columns, indexes and constraints, no foreign keys).
 """
 
@@ -25,6 +25,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.db.models.functions import Mod
 
+from cases.bench.hwm import read_peak_mb
 from cases.bench.server import child_environment
 from cases.models import Case, EventType, ProceduralEvent
 from cases.sequence_rules import EventRecord, check_sequence
@@ -67,7 +68,7 @@ class ImportRun:
 
     rows: int
     seconds: float
-    peak_rss_mb: float
+    peak_rss_mb: float | None  # None: the child died before reporting it
     status: int
     in_process: bool
     cpu_seconds: float | None = None
@@ -81,7 +82,7 @@ class ImportRun:
             "rows": self.rows,
             "seconds": round(self.seconds, 3),
             "rows_per_s": self.rows_per_second,
-            "peak_rss_mb": round(self.peak_rss_mb, 1),
+            "peak_rss_mb": None if self.peak_rss_mb is None else round(self.peak_rss_mb, 1),
             "exit_status": self.status,
             "in_process": self.in_process,
             # The importing process's own CPU (user + system); the database's work is on top of it.
@@ -194,21 +195,27 @@ def run_import(path: Path, kind: str, rows: int, *, in_process: bool, log_path: 
         seconds = time.perf_counter() - start
         peak = max(before, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
         return ImportRun(rows, seconds, peak / 1024, status, True)
-    command = [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), "import_data", "--kind", kind, str(path)]
+    command = [str(Path(settings.BASE_DIR) / "manage.py"), "import_data", "--kind", kind, str(path)]
     seconds, peak_mb, status, cpu = run_child(command, log_path)
     return ImportRun(rows, seconds, peak_mb, status, False, cpu)
 
 
-def run_child(command: list[str], log_path: Path) -> tuple[float, float, int, float]:
-    """Run a child process to its end; (wall seconds, peak resident memory in MB, exit status, CPU seconds)."""
+def run_child(python_args: list[str], log_path: Path) -> tuple[float, float | None, int, float]:
+    """Run `python <python_args>` to its end; (wall seconds, its own peak resident MB, exit status, CPU seconds).
+
+    The peak comes from the child itself (`cases.bench.hwm`): `wait4`'s figure would include this
+    process's size. CPU seconds do come from `wait4` (they are not inherited).
+    """
+    peak_file = log_path.with_suffix(".peak")
+    peak_file.unlink(missing_ok=True)
+    command = [sys.executable, "-m", "cases.bench.hwm", str(peak_file), *python_args]
     with open(log_path, "ab") as log:
         start = time.perf_counter()
         process = subprocess.Popen(command, env=child_environment(), stdout=log, stderr=log, cwd=settings.BASE_DIR)
-        # wait4 reports this child's own peak resident set (kilobytes on Linux), not the benchmark's.
         _pid, wait_status, usage = os.wait4(process.pid, 0)
         seconds = time.perf_counter() - start
     process.returncode = os.waitstatus_to_exitcode(wait_status)
-    return seconds, usage.ru_maxrss / 1024, process.returncode, usage.ru_utime + usage.ru_stime
+    return seconds, read_peak_mb(peak_file), process.returncode, usage.ru_utime + usage.ru_stime
 
 
 def copy_baseline(copy_csv: Path, rows: int) -> dict:
