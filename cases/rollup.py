@@ -1,8 +1,12 @@
-"""Maintenance of the `RatioFact` roll-up: incremental deltas on every write, and a full rebuild.
+"""Maintenance of the `RatioFact` roll-up: a set-based delta on every write, and a full rebuild.
 
-Every write to a case or its events runs inside `maintained(case_ids)`, which reads the facts of
-those cases before and after the write and adds the difference to the roll-up in the same
-transaction, so the roll-up always equals `rebuild()` (a property test holds it to that).
+Every write to a case or its events runs inside `maintained(case_ids)`. The touched case ids go into
+a temporary table; before the write one INSERT … SELECT per basis and fact kind puts the facts of those
+cases (as `rebuild()` defines them, through `cases.facts.fact_querysets`) negated into a temporary
+delta table, after the write the same statements add their facts again, and one INSERT … SELECT …
+GROUP BY … ON CONFLICT DO UPDATE per level adds the net difference to the roll-up, in the same
+transaction. The work scales with the touched cases, never with the database, and no fact travels
+to Python; the roll-up always equals `rebuild()` (property tests hold it to that).
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from collections.abc import Iterable, Iterator
 
 from django.db import connection, transaction
 from django.db.models import Q
+from django.db.models.expressions import RawSQL
 
 from cases.facts import BASES, KEY_FIELDS, fact_querysets
 from cases.models import RatioFact
@@ -25,81 +30,128 @@ LEVEL_KEYS: dict[str, tuple[str, ...]] = {
     "team": ("team_id",),
 }
 ALL_ID, ALL_TEXT = -1, "*"
-# Above this many touched cases, a set-based rebuild beats per-case deltas.
-REBUILD_THRESHOLD = 20_000
-_CHUNK = 5_000
+TEXT_KEYS = ("line", "category")
 
 Key = tuple
 
-
-def _facts(case_filter: Q | None) -> dict[Key, list[int]]:
-    """{fact key: [cases, items]} at every level for the cases matching `case_filter` (None: all)."""
-    totals: dict[Key, list[int]] = {}
-    for basis in BASES:
-        for queryset in fact_querysets(basis, case_filter=case_filter):
-            for row in queryset:
-                month = row["k_month"]
-                month = month.date() if hasattr(month, "date") else month
-                keys = {k: row[f"k_{k}"] for k in KEY_FIELDS}
-                for level, kept in LEVEL_KEYS.items():
-                    projected = tuple(
-                        keys[k] if k in kept else (ALL_TEXT if k in ("line", "category") else ALL_ID)
-                        for k in KEY_FIELDS
-                    )
-                    acc = totals.setdefault((level, basis, month, *projected, row["k_event_code"]), [0, 0])
-                    acc[0] += row["n_cases"]
-                    acc[1] += row["n_items"] or 0
-    return totals
-
-
-def facts_for(case_ids: Iterable[int]) -> dict[Key, list[int]]:
-    ids = sorted(set(case_ids))
-    totals: dict[Key, list[int]] = {}
-    for start in range(0, len(ids), _CHUNK):
-        for key, (cases, items) in _facts(Q(pk__in=ids[start : start + _CHUNK])).items():
-            acc = totals.setdefault(key, [0, 0])
-            acc[0] += cases
-            acc[1] += items
-    return totals
-
-
-def apply_delta(before: dict[Key, list[int]], after: dict[Key, list[int]]) -> None:
-    """Add `after − before` to the roll-up with atomic increments (safe beside concurrent writers)."""
-    rows = []
-    for key in before.keys() | after.keys():
-        b, a = before.get(key, [0, 0]), after.get(key, [0, 0])
-        d_cases, d_items = a[0] - b[0], a[1] - b[1]
-        if d_cases or d_items:
-            rows.append((*key, d_cases, d_items))
-    if not rows:
-        return
-    table = RatioFact._meta.db_table
-    columns = ", ".join((*FACT_COLUMNS, "cases", "items"))
-    placeholders = ", ".join(["%s"] * (len(FACT_COLUMNS) + 2))
-    sql = (
-        f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) "
-        f"ON CONFLICT ({', '.join(FACT_COLUMNS)}) DO UPDATE SET "
-        f"cases = {table}.cases + excluded.cases, items = {table}.items + excluded.items"
-    )
-    # Sorted so that concurrent writers lock roll-up rows in the same order (no deadlock).
-    rows.sort(key=lambda r: tuple(str(v) for v in r))
-    with connection.cursor() as cursor:
-        # Rows that fall to zero stay (harmless, and deleting them would race with writers).
-        cursor.executemany(sql, rows)
+# Session-local scratch tables (one pair per nesting depth, so a maintained write inside another
+# keeps its own). On PostgreSQL they empty themselves at COMMIT (ON COMMIT DELETE ROWS truncates them,
+# which a DELETE would not: temporary tables are never vacuumed) and outlive the transaction, so a
+# clerk's single write does not create and drop catalog rows each time.
+_TOUCHED, _DELTA = "caseqa_rollup_touched", "caseqa_rollup_delta"
+_DELTA_COLUMNS = ("basis", "month", *KEY_FIELDS, "event_code", "cases", "items")
+_ID_BATCH = 50_000
+_ANALYZE_AT = 1_000  # touched ids from which PostgreSQL is told the temporary table's size
 
 
 @contextlib.contextmanager
-def maintained(case_ids: Iterable[int]) -> Iterator[None]:
-    """Keep the roll-up equal to the raw rows across a write to the given cases."""
-    ids = set(case_ids)
+def maintained(case_ids: Iterable[int], *, new_case_ids: Iterable[int] = ()) -> Iterator[None]:
+    """Keep the roll-up equal to the raw rows across a write to the given cases.
+
+    `new_case_ids` names touched cases created since the roll-up last saw them (an import's new
+    cases, inserted before this block with no received date): they have no facts in the roll-up yet,
+    so the "before" half leaves them out, and skips its queries when every touched case is new.
+    """
+    ids = sorted(set(case_ids))
+    new = set(new_case_ids)
     with transaction.atomic():
-        if len(ids) > REBUILD_THRESHOLD:
+        if not ids:
             yield
-            rebuild()
             return
-        before = facts_for(ids)
-        yield
-        apply_delta(before, facts_for(ids))
+        depth = getattr(connection, "_caseqa_rollup_depth", 0)
+        touched, delta = f"{_TOUCHED}_{depth}", f"{_DELTA}_{depth}"
+        connection._caseqa_rollup_depth = depth + 1
+        try:
+            with connection.cursor() as cursor:
+                _prepare(cursor, touched, delta)
+                stored = [i for i in ids if i not in new]
+                if stored:
+                    _insert_ids(cursor, touched, stored)
+                    _add_facts(cursor, touched, delta, -1)
+                _insert_ids(cursor, touched, [i for i in ids if i in new])
+            yield
+            with connection.cursor() as cursor:
+                _add_facts(cursor, touched, delta, +1)
+                _apply(cursor, delta)
+                cursor.execute(f"DELETE FROM {touched}")
+                cursor.execute(f"DELETE FROM {delta}")
+        finally:
+            connection._caseqa_rollup_depth = depth
+
+
+def _prepare(cursor, touched: str, delta: str) -> None:
+    temporary = "CREATE TEMPORARY TABLE IF NOT EXISTS"
+    on_commit = " ON COMMIT DELETE ROWS" if connection.vendor == "postgresql" else ""
+    types = {"basis": "varchar(6)", "month": "date", "line": "varchar(20)", "category": "varchar(20)"}
+    types |= {"event_code": "varchar(64)", "cases": "integer", "items": "integer"}
+    columns = ", ".join(f"{c} {types.get(c, 'bigint')} NOT NULL" for c in _DELTA_COLUMNS)
+    cursor.execute(f"{temporary} {touched} (id bigint PRIMARY KEY){on_commit}")
+    cursor.execute(f"{temporary} {delta} ({columns}){on_commit}")
+    # Left over only when an earlier block in this transaction failed and its error was caught.
+    cursor.execute(f"DELETE FROM {touched}")
+    cursor.execute(f"DELETE FROM {delta}")
+
+
+def _insert_ids(cursor, touched: str, ids: list[int]) -> None:
+    if not ids:
+        return
+    if connection.vendor == "postgresql":
+        for start in range(0, len(ids), _ID_BATCH):
+            cursor.execute(f"INSERT INTO {touched} (id) SELECT unnest(%s::bigint[])", [ids[start : start + _ID_BATCH]])
+        if len(ids) >= _ANALYZE_AT:
+            cursor.execute(f"ANALYZE {touched}")
+    else:
+        cursor.executemany(f"INSERT INTO {touched} (id) VALUES (%s)", [(i,) for i in ids])
+
+
+def _add_facts(cursor, touched: str, delta: str, sign: int) -> None:
+    """Add the full-level facts of the touched cases, times `sign`, to the delta table."""
+    case_filter = Q(pk__in=RawSQL(f"SELECT id FROM {touched}", []))
+    for basis in BASES:
+        for queryset in fact_querysets(basis, case_filter=case_filter):
+            sql, params = queryset.query.sql_with_params()
+            select = ", ".join(
+                [
+                    "%s",
+                    "sub.k_month",
+                    *(f"sub.k_{k}" for k in KEY_FIELDS),
+                    "sub.k_event_code",
+                    f"{sign} * sub.n_cases",
+                    f"{sign} * COALESCE(sub.n_items, 0)",
+                ]
+            )
+            cursor.execute(
+                f"INSERT INTO {delta} ({', '.join(_DELTA_COLUMNS)}) SELECT {select} FROM ({sql}) sub",
+                [basis, *params],
+            )
+
+
+def _apply(cursor, delta: str) -> None:
+    """Add the net delta to the roll-up at every level, one INSERT … ON CONFLICT DO UPDATE per level.
+
+    Atomic increments, safe beside concurrent writers. Every writer (a clerk's single event as much as
+    a bulk import) comes through here, taking the levels in one order and, within a level, the rows
+    in key order (ORDER BY the conflict key): row locks are always taken in one global order, so two
+    writers can wait on each other but never deadlock. A table lock on the roll-up would also rule
+    deadlocks out, but an import would then hold it to its COMMIT (which checks the deferred foreign
+    keys of every row written) and stall every clerk in the province for that long, whereas row locks
+    only make a clerk wait when the import changes a roll-up row that the clerk's write changes too.
+    Keys whose net change is zero are left alone (a re-imported row that changes nothing locks nothing).
+    """
+    table = RatioFact._meta.db_table
+    for level, kept in LEVEL_KEYS.items():
+        projected = [k if k in kept else (f"'{ALL_TEXT}'" if k in TEXT_KEYS else str(ALL_ID)) for k in KEY_FIELDS]
+        grouped = ["basis", "month", *(k for k in KEY_FIELDS if k in kept), "event_code"]
+        # WHERE true: SQLite needs it to parse an upsert whose source is a SELECT.
+        cursor.execute(
+            f"INSERT INTO {table} ({', '.join((*FACT_COLUMNS, 'cases', 'items'))}) "
+            f"SELECT %s, basis, month, {', '.join(projected)}, event_code, SUM(cases), SUM(items) "
+            f"FROM {delta} WHERE true GROUP BY {', '.join(grouped)} "
+            f"HAVING SUM(cases) <> 0 OR SUM(items) <> 0 ORDER BY {', '.join(grouped)} "
+            f"ON CONFLICT ({', '.join(FACT_COLUMNS)}) DO UPDATE SET "
+            f"cases = {table}.cases + excluded.cases, items = {table}.items + excluded.items",
+            [level],
+        )
 
 
 def rebuild() -> int:

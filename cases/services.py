@@ -11,7 +11,7 @@ import datetime
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Case as SqlCase
 from django.db.models import Exists, Min, OuterRef, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
@@ -54,9 +54,15 @@ def stored_records(case: Case, exclude_id: int | None = None) -> list[EventRecor
 def derive_case_fields(case_ids: Iterable[int] | None = None) -> None:
     """Set each case's received date (earliest base event) and items (DOMAIN §4) from its events.
 
-    Set-based: one UPDATE with correlated subqueries per chunk of ids (or over every case when
-    `case_ids` is None), so an import touching a million cases makes a few hundred statements.
+    Set-based. On PostgreSQL, one UPDATE … FROM (events grouped by case) per 50,000 ids, passed as one
+    array, that rewrites only the cases whose values change; elsewhere (and over every case when
+    `case_ids` is None) one UPDATE with correlated subqueries per 5,000 ids. Same results either way.
     """
+    if case_ids is not None and connection.vendor == "postgresql":
+        ids = sorted(set(case_ids))
+        for start in range(0, len(ids), 50_000):
+            _derive_postgres(ids[start : start + 50_000])
+        return
     events = ProceduralEvent.objects.filter(case=OuterRef("pk")).order_by().values("case")
     first_base = events.filter(event_type__kind=EventType.Kind.BASE).annotate(first=Min("date")).values("first")
     extra_weight = (
@@ -75,6 +81,31 @@ def derive_case_fields(case_ids: Iterable[int] | None = None) -> None:
     ids = sorted(set(case_ids))
     for start in range(0, len(ids), 5_000):
         Case.objects.filter(pk__in=ids[start : start + 5_000]).update(**derived)
+
+
+def _derive_postgres(ids: list[int]) -> None:
+    cases, events, types = (m._meta.db_table for m in (Case, ProceduralEvent, EventType))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            UPDATE {cases} AS c SET received_on = d.received_on, items = d.items
+            FROM (
+                SELECT g.id, g.received_on,
+                       CASE WHEN g.received_on IS NULL THEN 0 ELSE 1 + g.extra END AS items
+                FROM (
+                    SELECT ids.id,
+                           MIN(e.date) FILTER (WHERE t.kind = %s) AS received_on,
+                           COALESCE(SUM(t.weight) FILTER (WHERE t.kind = %s), 0) AS extra
+                    FROM unnest(%s::bigint[]) AS ids(id)
+                    LEFT JOIN {events} e ON e.case_id = ids.id
+                    LEFT JOIN {types} t ON t.id = e.event_type_id
+                    GROUP BY ids.id
+                ) g
+            ) d
+            WHERE c.id = d.id AND (c.received_on IS DISTINCT FROM d.received_on OR c.items <> d.items)
+            """,
+            [EventType.Kind.BASE.value, EventType.Kind.EXTRA.value, ids],
+        )
 
 
 def _lock(case: Case) -> Case:

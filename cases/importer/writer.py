@@ -39,7 +39,7 @@ class Writer:
             self._organisation()
             new_case_ids = self._new_cases()
             touched = self._touched(new_case_ids)
-            with rollup.maintained(touched):
+            with rollup.maintained(touched, new_case_ids=new_case_ids):
                 self._changed_cases()
                 self._new_events()
                 self._updated_events()
