@@ -346,13 +346,6 @@ def test_import_killed_midway_leaves_nothing_and_reruns_to_completion(tmp_path):
 
 
 @CONCURRENT
-@pytest.mark.xfail(
-    strict=True,
-    reason="product bug, reported: cases.importer.runner.Importer.run validates events (check_all) before and "
-    "outside the transaction in which Writer.write saves them, and locks no case; a clerk's log_event committed "
-    "in between is not re-checked, so the import writes a third 退补. Fix: lock the touched cases "
-    "(select_for_update, ordered by pk) and run check_all + write in one transaction. Remove this mark then.",
-)
 def test_import_beside_a_clerk_keeps_rule_4(tmp_path, pinned_today, monkeypatch):
     """A clerk adds the second 退补 after an import validated its own second 退补 and before it wrote.
 
@@ -387,12 +380,14 @@ def test_import_beside_a_clerk_keeps_rule_4(tmp_path, pinned_today, monkeypatch)
     monkeypatch.setattr(runner, "check_all", check_all_then_wait)
 
     def importer():
-        return run_import(path, "events")
+        with one_writer():
+            return run_import(path, "events")
 
     def clerk():
         validated.wait(timeout=60)
         try:
-            return services.log_event(Case.objects.get(pk=case.pk), "supplementary_investigation", D(2025, 3, 2))
+            with one_writer():
+                return services.log_event(Case.objects.get(pk=case.pk), "supplementary_investigation", D(2025, 3, 2))
         finally:
             clerk_done.set()
 
