@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from urllib.parse import quote
 
 from django.http import HttpResponse
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
 from openpyxl import Workbook
 
 from cases.api.exports import neutralise
@@ -67,12 +69,41 @@ class Table:
     def footer_body(self) -> list[tuple[Cell, bool]]:
         return list(zip(self.footer or [], [c.numeric for c in self.columns], strict=False))
 
+    @property
+    def body_html(self) -> SafeString:
+        """The body rows as HTML, each followed by the template's indentation.
+
+        A dashboard shows a few thousand cells; writing them here instead of looping over them in the
+        template costs a fraction of the time. The markup is the one `teams/_table.html` always had:
+        the first cell a row header, numeric cells right-aligned, drill-downs as links, text escaped.
+        """
+        flags = [c.numeric for c in self.columns]
+        return mark_safe("".join(_row_html(row, flags) + "\n    " for row in self.rows))
+
+    @property
+    def footer_html(self) -> SafeString:
+        return mark_safe(_row_html(self.footer or [], [c.numeric for c in self.columns]))
+
     def matrix(self) -> list[list[object]]:
         """Header and rows (footer included) as plain values, as exported."""
         body = [[_plain(cell.value) for cell in row] for row in self.rows]
         if self.footer:
             body.append([_plain(cell.value) for cell in self.footer])
         return [[str(c.title) for c in self.columns], *body]
+
+
+def _row_html(row: list[Cell], flags: list[bool]) -> str:
+    parts = ["<tr>"]
+    for i, (c, numeric) in enumerate(zip(row, flags, strict=False)):
+        shown = conditional_escape(c.shown)
+        if c.href:
+            shown = f'<a href="{conditional_escape(c.href)}">{shown}</a>'
+        if i == 0:
+            parts.append(f'<th scope="row">{shown}</th>')
+        else:
+            parts.append(f'<td class="num">{shown}</td>' if numeric else f"<td>{shown}</td>")
+    parts.append("</tr>")
+    return "".join(parts)
 
 
 def _plain(value: object) -> object:
