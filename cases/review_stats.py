@@ -3,8 +3,8 @@
 `review_stats_for` takes exactly the parameters of `cases.ratio.ratio_for` and reuses its parsing,
 filter resolution, scope and period labels; reviews fall in the period of their final date (the day
 they became final), and are attributed through their case like the ratio. Only FINAL reviews count.
-Three aggregate queries answer any request: grades and scores, deductions by dimension, and finding
-counts by item.
+Two aggregate queries answer any request: grades and scores, and findings by dimension and item
+(deductions by dimension and finding counts by item both add up from it).
 """
 
 from __future__ import annotations
@@ -36,6 +36,9 @@ from cases.ratio import (
 TOP_FINDINGS = 5
 TRUNC = {"month": TruncMonth, "quarter": TruncQuarter, "year": TruncYear}
 CENT = Decimal("0.01")
+# Read once: `Choices.values` rebuilds its list on every access, and every group row starts from them.
+GRADES = tuple(Grade.values)
+DIMENSION_CODES = tuple(Dimension.values)
 
 
 @dataclass
@@ -45,8 +48,8 @@ class ReviewRow:
     keys: dict[str, str | None]
     reviews: int = 0
     score_sum: Decimal = Decimal("0")
-    grades: dict[str, int] = field(default_factory=lambda: dict.fromkeys(Grade.values, 0))
-    deductions: dict[str, Decimal] = field(default_factory=lambda: dict.fromkeys(Dimension.values, Decimal("0")))
+    grades: dict[str, int] = field(default_factory=lambda: dict.fromkeys(GRADES, 0))
+    deductions: dict[str, Decimal] = field(default_factory=lambda: dict.fromkeys(DIMENSION_CODES, Decimal("0")))
     findings: dict[str, int] = field(default_factory=dict)
     labels: dict[str, str | None] = field(default_factory=dict)
 
@@ -132,49 +135,57 @@ def review_stats_for(
         & Q(**{f"case__{column}": value for column, value in columns.items()})
     )
     groups: dict[tuple, ReviewRow] = {}
+    labels: dict[tuple[str, object], str] = {}
+    n_keys = len(periods) + len(dims)
 
     def group_exprs(prefix: str) -> dict:
         exprs = {f"p_{p}": TRUNC[p](f"{prefix}final_on") for p in periods}
         exprs.update({f"c_{d}": F(f"{prefix}case__{KEY_COLUMNS[d][0]}") for d in dims})
         return exprs
 
-    def row_for(values: dict) -> ReviewRow:
+    def row_for(values: tuple) -> ReviewRow:
+        """The group of a row whose first values are its periods, then its dimension keys."""
         key = []
-        for p in periods:
-            day = values[f"p_{p}"]
-            key.append(period_label(p, day.date() if isinstance(day, datetime.datetime) else day))
-        for d in dims:
-            value = values[f"c_{d}"]
+        for p, day in zip(periods, values, strict=False):
+            label = labels.get((p, day))
+            if label is None:  # formatted once per distinct period value, not once per row
+                label = labels[(p, day)] = period_label(p, day.date() if isinstance(day, datetime.datetime) else day)
+            key.append(label)
+        for value in values[len(periods) : n_keys]:
             key.append(None if value in ("", None) else value)
         key = tuple(key)
-        if key not in groups:
-            groups[key] = ReviewRow(keys=dict(zip([*periods, *dims], key, strict=True)))
-        return groups[key]
+        found = groups.get(key)
+        if found is None:
+            found = groups[key] = ReviewRow(keys=dict(zip([*periods, *dims], key, strict=True)))
+        return found
 
-    graded = (
-        QualityReview.objects.filter(review_q)
-        .values(**group_exprs(""), g=F("final_grade"))
-        .annotate(n=Count("pk"), s=Sum("score"))
-        .order_by()
+    def grouped(queryset, prefix: str, **extra):
+        exprs = group_exprs(prefix)
+        return queryset.values(**exprs, **extra)
+
+    graded = grouped(QualityReview.objects.filter(review_q), "", g=F("final_grade")).annotate(
+        n=Count("pk"), s=Sum("score")
     )
-    for values in graded:
-        for acc in (row_for(values), total):
-            acc.reviews += values["n"]
-            acc.score_sum += values["s"] or Decimal("0")
-            acc.grades[values["g"]] = acc.grades.get(values["g"], 0) + values["n"]
+    for *keys, grade, n, score in graded.values_list(*group_exprs(""), "g", "n", "s").order_by():
+        for acc in (row_for(keys), total):
+            acc.reviews += n
+            acc.score_sum += score or Decimal("0")
+            acc.grades[grade] = acc.grades.get(grade, 0) + n
 
-    findings = Finding.objects.filter(_prefix(review_q, "review__"))
+    # Deductions by dimension and finding counts by item from one query grouped by both (an item's
+    # rows add up to its count; a dimension's rows to its points).
     deducted = ExpressionWrapper(F("points") * F("count"), output_field=DecimalField(max_digits=12, decimal_places=2))
-    for values in findings.values(**group_exprs("review__"), dim=F("dimension")).annotate(pts=Sum(deducted)).order_by():
-        for acc in (row_for(values), total):
-            acc.deductions[values["dim"]] = acc.deductions.get(values["dim"], Decimal("0")) + Decimal(
-                str(values["pts"])
-            )
-    for values in (
-        findings.values(**group_exprs("review__"), code=F("item__code")).annotate(times=Sum("count")).order_by()
-    ):
-        for acc in (row_for(values), total):
-            acc.findings[values["code"]] = acc.findings.get(values["code"], 0) + values["times"]
+    findings = grouped(
+        Finding.objects.filter(_prefix(review_q, "review__")), "review__", dim=F("dimension"), code=F("item__code")
+    ).annotate(pts=Sum(deducted), times=Sum("count"))
+    zero = Decimal("0")
+    for *keys, dim, code, points, times in findings.values_list(
+        *group_exprs("review__"), "dim", "code", "pts", "times"
+    ).order_by():
+        points = points if isinstance(points, Decimal) else Decimal(str(points))
+        for acc in (row_for(keys), total):
+            acc.deductions[dim] = acc.deductions.get(dim, zero) + points
+            acc.findings[code] = acc.findings.get(code, 0) + times
 
     rows = sorted(groups.values(), key=lambda r: tuple((v is None, str(v)) for v in r.keys.values()))
     attach_codes(rows, dims)
