@@ -2,8 +2,8 @@
 
 Same grouping, filters, scope and bases as `cases.ratio.ratio_for` (whose parsing and key resolution
 are reused, not repeated). Everything is counted by two aggregate queries per answer, grouped in SQL:
-one over the events that feed the indicators, one over closed cases and their outcome fields (and,
-when grouped by period, the event query once more for the total).
+one over the events that feed the indicators (aggregated per case, then per group), one over closed
+cases and their outcome fields (and, when grouped by period, the event query once more for the total).
 
 Period attribution:
 - `flow`: an event-based count falls in the period of the event's date (退补, 延长, 批捕/不捕
@@ -30,6 +30,7 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.db import connections
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -199,21 +200,64 @@ def _non_arrest_q() -> Q:
 
 
 def _event_aggregates() -> dict:
-    def distinct_cases(condition: Q) -> Count:
-        return Count("case_id", distinct=True, filter=condition)
+    """Per case (and group): how many events of each code it has, and the persons they concern.
+
+    The indicators' distinct-case counts are then plain counts of the cases with at least one such
+    event (`EVENT_TOTALS`): one aggregation per case instead of a COUNT(DISTINCT) per indicator, which
+    the database answers with one sort of all the events per indicator.
+    """
+
+    def events(condition: Q) -> Count:
+        return Count("pk", filter=condition)
 
     return {
-        "n_reviewed": distinct_cases(_code("prosecution_review")),
-        "n_returned": distinct_cases(_code("supplementary_investigation")),
-        "n_extended": distinct_cases(_code("review_extension")),
-        "n_decided": Sum("persons", filter=_code("arrest_decision")),
-        "n_not_arrested": Sum("persons", filter=_code("arrest_decision") & _non_arrest_q()),
-        "n_indicted": Sum("persons", filter=_code("indictment")),
-        "n_not_prosecuted": Sum("persons", filter=_code("non_prosecution")),
-        "n_judged": distinct_cases(_code("judgment")),
-        "n_accepted": distinct_cases(_code("judgment") & Q(case__judgment_accepted=Case.Acceptance.YES)),
-        "n_self_supplementary": Count("pk", filter=_code("self_supplementary_investigation")),
+        "e_reviewed": events(_code("prosecution_review")),
+        "e_returned": events(_code("supplementary_investigation")),
+        "e_extended": events(_code("review_extension")),
+        "e_decided": Sum("persons", filter=_code("arrest_decision")),
+        "e_not_arrested": Sum("persons", filter=_code("arrest_decision") & _non_arrest_q()),
+        "e_indicted": Sum("persons", filter=_code("indictment")),
+        "e_not_prosecuted": Sum("persons", filter=_code("non_prosecution")),
+        "e_judged": events(_code("judgment")),
+        "e_accepted": events(_code("judgment") & Q(case__judgment_accepted=Case.Acceptance.YES)),
+        "e_self_supplementary": events(_code("self_supplementary_investigation")),
     }
+
+
+# The event counts of a group from its cases' rows: cases holding such an event, or sums.
+EVENT_TOTALS = {
+    "n_reviewed": ("cases", "e_reviewed"),
+    "n_returned": ("cases", "e_returned"),
+    "n_extended": ("cases", "e_extended"),
+    "n_decided": ("sum", "e_decided"),
+    "n_not_arrested": ("sum", "e_not_arrested"),
+    "n_indicted": ("sum", "e_indicted"),
+    "n_not_prosecuted": ("sum", "e_not_prosecuted"),
+    "n_judged": ("cases", "e_judged"),
+    "n_accepted": ("cases", "e_accepted"),
+    "n_self_supplementary": ("sum", "e_self_supplementary"),
+}
+
+
+def _event_counts(events: QuerySet, groups: dict) -> list[dict]:
+    """The event-based counts per group (one row, no grouping, when there are none) in one statement:
+    the events aggregated per case and group by the ORM, then added up per group around it."""
+    per_case = events.values(**groups, k_case=F("case_id")).annotate(**_event_aggregates()).order_by()
+    connection = connections[per_case.db]
+    inner_sql, params = per_case.query.get_compiler(per_case.db).as_sql()
+    qn = connection.ops.quote_name
+    keys = [qn(name) for name in groups]
+    totals = [
+        (f"COUNT(*) FILTER (WHERE {qn(column)} > 0)" if how == "cases" else f"SUM({qn(column)})") + f" AS {qn(name)}"
+        for name, (how, column) in EVENT_TOTALS.items()
+    ]
+    sql = f"SELECT {', '.join([*keys, *totals])} FROM ({inner_sql}) AS per_case"
+    if keys:
+        sql += f" GROUP BY {', '.join(keys)}"
+    names = [*groups, *EVENT_TOTALS]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def _case_aggregates() -> dict:
@@ -275,6 +319,8 @@ def _key(row: dict, periods: tuple[str, ...], key_columns: tuple[str, ...]) -> t
     key = []
     for period in periods:
         value = row[f"k_{period}"]
+        if isinstance(value, str):  # SQLite answers a raw statement's dates as text
+            value = datetime.date.fromisoformat(value[:10])
         key.append(period_label(period, value.date() if isinstance(value, datetime.datetime) else value))
     for column in key_columns:
         value = row[f"k_{column}"]
@@ -304,18 +350,16 @@ def _collect(
     case_groups.update({f"k_{c}": F(c) for c in key_columns})
     counts: dict[tuple, dict[str, int]] = {}
     total: dict[tuple, dict[str, int]] = {}
-    event_aggregates, case_aggregates = _event_aggregates(), _case_aggregates()
-    for queryset, groups, aggregates in (
-        (events, event_groups, event_aggregates),
-        (cases, case_groups, case_aggregates),
-    ):
-        additive = not periods or aggregates is case_aggregates
-        for row in _grouped(queryset, groups, aggregates):
-            _add(counts, _key(row, periods, key_columns), row, aggregates)
-            if additive:
-                _add(total, (), row, aggregates)
-        if not additive:
-            _add(total, (), _grouped(queryset, {}, aggregates)[0], aggregates)
+    for row in _event_counts(events, event_groups):
+        _add(counts, _key(row, periods, key_columns), row, EVENT_TOTALS)
+        if not periods:
+            _add(total, (), row, EVENT_TOTALS)
+    if periods:
+        _add(total, (), _event_counts(events, {})[0], EVENT_TOTALS)
+    case_aggregates = _case_aggregates()
+    for row in _grouped(cases, case_groups, case_aggregates):
+        _add(counts, _key(row, periods, key_columns), row, case_aggregates)
+        _add(total, (), row, case_aggregates)
     return counts, total.get((), {})
 
 
