@@ -51,24 +51,27 @@ def maintained(case_ids: Iterable[int], *, new_case_ids: Iterable[int] = ()) -> 
     `new_case_ids` names touched cases created since the roll-up last saw them (an import's new
     cases, inserted before this block with no received date): they have no facts in the roll-up yet,
     so the "before" half leaves them out, and skips its queries when every touched case is new.
+    Blocks nest: a case an enclosing block already keeps is left to it (its before and after span
+    the inner write), so a service call inside a bulk block counts once.
     """
-    ids = sorted(set(case_ids))
-    new = set(new_case_ids)
+    blocks: list[set[int]] = getattr(connection, "_caseqa_rollup_blocks", None) or []
+    ids = set(case_ids).difference(*blocks)
     with transaction.atomic():
         if not ids:
             yield
             return
-        depth = getattr(connection, "_caseqa_rollup_depth", 0)
+        depth = len(blocks)
         touched, delta = f"{_TOUCHED}_{depth}", f"{_DELTA}_{depth}"
-        connection._caseqa_rollup_depth = depth + 1
+        connection._caseqa_rollup_blocks = [*blocks, ids]
         try:
             with connection.cursor() as cursor:
                 _prepare(cursor, touched, delta)
-                stored = [i for i in ids if i not in new]
+                new = set(new_case_ids)
+                stored = sorted(i for i in ids if i not in new)
                 if stored:
                     _insert_ids(cursor, touched, stored)
                     _add_facts(cursor, touched, delta, -1)
-                _insert_ids(cursor, touched, [i for i in ids if i in new])
+                _insert_ids(cursor, touched, sorted(ids.intersection(new)))
             yield
             with connection.cursor() as cursor:
                 _add_facts(cursor, touched, delta, +1)
@@ -76,7 +79,7 @@ def maintained(case_ids: Iterable[int], *, new_case_ids: Iterable[int] = ()) -> 
                 cursor.execute(f"DELETE FROM {touched}")
                 cursor.execute(f"DELETE FROM {delta}")
         finally:
-            connection._caseqa_rollup_depth = depth
+            connection._caseqa_rollup_blocks = blocks
 
 
 def _prepare(cursor, touched: str, delta: str) -> None:

@@ -177,7 +177,8 @@ class Writer:
         ids = set(new_case_ids)
         if self.context.case_sheet is not None:
             ids.update(self.context.case_sheet.changes)
-        keys = np.concatenate(self.outcome.touched_keys) if self.outcome.touched_keys else np.zeros(0, np.int64)
+        # A chunk checked only for a changed closed date has no incoming event: its empty key array is float.
+        keys = np.concatenate([np.zeros(0, np.int64), *self.outcome.touched_keys]).astype(np.int64)
         all_ids = np.frombuffer(registry.ids, dtype=np.int64) if len(registry) else np.zeros(0, np.int64)
         ids.update(all_ids[keys].tolist())
         ids.update(pk for pk, *_rest in self.outcome.updates)
