@@ -15,7 +15,6 @@ from django.utils.translation import gettext as _
 from rest_framework import exceptions, pagination, status
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.response import Response
-from rest_framework.views import exception_handler as drf_exception_handler
 
 from cases.ratio import RatioQueryError
 from cases.sequence_rules import Violation
@@ -118,6 +117,11 @@ def exception_handler(exc, context):
         exc = Http404()
     if isinstance(exc, ProtectedError):
         return Response({"detail": _("仍有记录引用该对象，不能删除")}, status=status.HTTP_409_CONFLICT)
+    # Imported here, not at the top: rest_framework.views reads DEFAULT_CONTENT_NEGOTIATION_CLASS (this
+    # module) while it loads, so a process whose first DRF import is this module (a management command
+    # whose system checks touch the pagination setting first) would import itself half-initialised.
+    from rest_framework.views import exception_handler as drf_exception_handler
+
     return drf_exception_handler(exc, context)
 
 
