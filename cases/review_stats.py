@@ -13,8 +13,9 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum
-from django.db.models.functions import TruncMonth, TruncQuarter, TruncYear
+from django.db import connections, router
+from django.db.models import Count, DateField, DecimalField, ExpressionWrapper, F, Q, Sum
+from django.db.models.functions import Cast, TruncMonth, TruncQuarter, TruncYear
 from django.utils import timezone
 
 from cases.facts import BASES, FLOW
@@ -138,13 +139,29 @@ def review_stats_for(
     labels: dict[tuple[str, object], str] = {}
     n_keys = len(periods) + len(dims)
 
+    # PostgreSQL truncates a date to a timestamp with time zone, which the driver parses in Python
+    # row by row; cast back to a date, it arrives as one (tens of thousands of rows at province scale).
+    as_date = connections[router.db_for_read(QualityReview)].vendor == "postgresql"
+
+    def period_expr(period: str, path: str):
+        expr = TRUNC[period](path)
+        return Cast(expr, DateField()) if as_date else expr
+
     def group_exprs(prefix: str) -> dict:
-        exprs = {f"p_{p}": TRUNC[p](f"{prefix}final_on") for p in periods}
+        exprs = {f"p_{p}": period_expr(p, f"{prefix}final_on") for p in periods}
         exprs.update({f"c_{d}": F(f"{prefix}case__{KEY_COLUMNS[d][0]}") for d in dims})
         return exprs
 
-    def row_for(values: tuple) -> ReviewRow:
+    by_values: dict[tuple, ReviewRow] = {}
+
+    def row_for(values: list) -> ReviewRow:
         """The group of a row whose first values are its periods, then its dimension keys."""
+        found = by_values.get(tuple(values))
+        if found is None:
+            found = by_values[tuple(values)] = group_of(values)
+        return found
+
+    def group_of(values: list) -> ReviewRow:
         key = []
         for p, day in zip(periods, values, strict=False):
             label = labels.get((p, day))
