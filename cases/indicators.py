@@ -254,10 +254,15 @@ def _event_counts(events: QuerySet, groups: dict) -> list[dict]:
     sql = f"SELECT {', '.join([*keys, *totals])} FROM ({inner_sql}) AS per_case"
     if keys:
         sql += f" GROUP BY {', '.join(keys)}"
+    n_keys = len(groups)
     names = [*groups, *EVENT_TOTALS]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        # PostgreSQL sums bigints as numeric: counts are read back as ints.
+        return [
+            dict(zip(names, [*row[:n_keys], *(None if v is None else int(v) for v in row[n_keys:])], strict=True))
+            for row in cursor.fetchall()
+        ]
 
 
 def _case_aggregates() -> dict:

@@ -323,3 +323,13 @@ def test_catalogue_of_indicators_directions_and_counterweights():
 def test_rate_rounds_half_up_to_four_decimals():
     assert rate(1, 3) == 0.3333 and rate(2, 3) == 0.6667 and rate(1, 8) == 0.125
     assert rate(5, 0) is None and rate(0, 0) is None
+
+
+def test_counts_are_integers_whatever_the_database(office):
+    # PostgreSQL sums bigints as numeric; a Decimal would reach the API as a string.
+    report = indicators_for(group_by="month,prosecutor", **YEAR)
+    for row in [*report.rows, report.total]:
+        for indicator in row.values.values():
+            assert type(indicator.numerator) is int
+            assert indicator.denominator is None or type(indicator.denominator) is int
+    assert report.total.values["non_prosecution_rate"].numerator > 0
