@@ -3,23 +3,24 @@
 `review_stats_for` takes exactly the parameters of `cases.ratio.ratio_for` and reuses its parsing,
 filter resolution, scope and period labels; reviews fall in the period of their final date (the day
 they became final), and are attributed through their case like the ratio. Only FINAL reviews count.
-Two aggregate queries answer any request: grades and scores, and findings by dimension and item
-(deductions by dimension and finding counts by item both add up from it).
+One statement answers any request: the final reviews in range are read once, then grouped for grades
+and scores, and their findings grouped by dimension and item (deductions by dimension and finding
+counts by item both add up from it).
 """
 
 from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 
 from django.db import connections, router
-from django.db.models import Count, DateField, DecimalField, ExpressionWrapper, F, Q, Sum
+from django.db.models import DateField, F, Q
 from django.db.models.functions import Cast, TruncMonth, TruncQuarter, TruncYear
 from django.utils import timezone
 
 from cases.facts import BASES, FLOW
-from cases.models import Dimension, Finding, Grade, QualityReview
+from cases.models import Dimension, Finding, Grade, QualityReview, ReviewItem
 from cases.ratio import (
     DIMENSIONS,
     EVERYTHING,
@@ -100,6 +101,62 @@ def _prefix(q: Q, prefix: str) -> Q:
     return clone
 
 
+GRADED, FOUND = 0, 1
+_FLOAT_CONTEXT = Context(prec=15)
+
+
+def _decimal(value) -> Decimal:
+    """A sum of two-decimal amounts as a Decimal (SQLite answers them as floats, as the ORM would convert)."""
+    if value is None:
+        return Decimal("0")
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, float):
+        return _FLOAT_CONTEXT.create_decimal_from_float(value).quantize(CENT)
+    return Decimal(value)
+
+
+def _read(review_q: Q, exprs: dict) -> list[tuple]:
+    """Grades and scores per group and grade, and deductions and counts per group, dimension and item,
+    in one statement: the final reviews in range (with their group keys, through their case) are read
+    once, as a common table, and the findings joined to it.
+
+    Rows: (GRADED, *keys, grade, None, reviews, score sum, None) and
+    (FOUND, *keys, dimension, item code, None, points deducted, times found).
+    """
+    reviews = (
+        QualityReview.objects.filter(review_q)
+        .values(**exprs, r_id=F("pk"), r_grade=F("final_grade"), r_score=F("score"))
+        .order_by()
+    )
+    connection = connections[reviews.db]
+    base_sql, params = reviews.query.get_compiler(reviews.db).as_sql()
+    qn = connection.ops.quote_name
+    finding, item = Finding._meta, ReviewItem._meta
+
+    def column(meta, name: str) -> str:
+        return qn(meta.get_field(name).column)
+
+    keys = [f"r.{qn(name)}" for name in exprs]
+    grade, code = f"r.{qn('r_grade')}", f"i.{column(item, 'code')}"
+    dimension, times = f"f.{column(finding, 'dimension')}", f"f.{column(finding, 'count')}"
+    points = f"f.{column(finding, 'points')}"
+    graded = ", ".join([*keys, grade])
+    found = ", ".join([*keys, dimension, code])
+    sql = (
+        f"WITH r AS ({base_sql}) "
+        f"SELECT {GRADED}, {graded}, NULL, COUNT(*), SUM(r.{qn('r_score')}), NULL FROM r GROUP BY {graded} "
+        f"UNION ALL "
+        f"SELECT {FOUND}, {found}, NULL, SUM({points} * {times}), SUM({times}) "
+        f"FROM {qn(finding.db_table)} f JOIN r ON f.{column(finding, 'review')} = r.{qn('r_id')} "
+        f"JOIN {qn(item.db_table)} i ON i.{column(item, 'id')} = f.{column(finding, 'item')} "
+        f"GROUP BY {found}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
 def review_stats_for(
     *,
     group_by: list[str] | str | None = None,
@@ -163,10 +220,15 @@ def review_stats_for(
 
     def group_of(values: list) -> ReviewRow:
         key = []
-        for p, day in zip(periods, values, strict=False):
-            label = labels.get((p, day))
+        for p, value in zip(periods, values, strict=False):
+            label = labels.get((p, value))
             if label is None:  # formatted once per distinct period value, not once per row
-                label = labels[(p, day)] = period_label(p, day.date() if isinstance(day, datetime.datetime) else day)
+                day = value
+                if isinstance(day, str):  # SQLite answers a raw statement's dates as text
+                    day = datetime.date.fromisoformat(day[:10])
+                elif isinstance(day, datetime.datetime):
+                    day = day.date()
+                label = labels[(p, value)] = period_label(p, day)
             key.append(label)
         for value in values[len(periods) : n_keys]:
             key.append(None if value in ("", None) else value)
@@ -176,33 +238,18 @@ def review_stats_for(
             found = groups[key] = ReviewRow(keys=dict(zip([*periods, *dims], key, strict=True)))
         return found
 
-    def grouped(queryset, prefix: str, **extra):
-        exprs = group_exprs(prefix)
-        return queryset.values(**exprs, **extra)
-
-    graded = grouped(QualityReview.objects.filter(review_q), "", g=F("final_grade")).annotate(
-        n=Count("pk"), s=Sum("score")
-    )
-    for *keys, grade, n, score in graded.values_list(*group_exprs(""), "g", "n", "s").order_by():
-        for acc in (row_for(keys), total):
-            acc.reviews += n
-            acc.score_sum += score or Decimal("0")
-            acc.grades[grade] = acc.grades.get(grade, 0) + n
-
-    # Deductions by dimension and finding counts by item from one query grouped by both (an item's
-    # rows add up to its count; a dimension's rows to its points).
-    deducted = ExpressionWrapper(F("points") * F("count"), output_field=DecimalField(max_digits=12, decimal_places=2))
-    findings = grouped(
-        Finding.objects.filter(_prefix(review_q, "review__")), "review__", dim=F("dimension"), code=F("item__code")
-    ).annotate(pts=Sum(deducted), times=Sum("count"))
     zero = Decimal("0")
-    for *keys, dim, code, points, times in findings.values_list(
-        *group_exprs("review__"), "dim", "code", "pts", "times"
-    ).order_by():
-        points = points if isinstance(points, Decimal) else Decimal(str(points))
+    for kind, *values in _read(review_q, group_exprs("")):
+        keys, (first, code, n, amount, times) = values[:n_keys], values[n_keys:]
+        amount = _decimal(amount)
         for acc in (row_for(keys), total):
-            acc.deductions[dim] = acc.deductions.get(dim, zero) + points
-            acc.findings[code] = acc.findings.get(code, 0) + times
+            if kind == GRADED:
+                acc.reviews += n
+                acc.score_sum += amount
+                acc.grades[first] = acc.grades.get(first, 0) + n
+            else:
+                acc.deductions[first] = acc.deductions.get(first, zero) + amount
+                acc.findings[code] = acc.findings.get(code, 0) + times
 
     rows = sorted(groups.values(), key=lambda r: tuple((v is None, str(v)) for v in r.keys.values()))
     attach_codes(rows, dims)

@@ -43,7 +43,7 @@ ENDPOINT_QUERIES = {
     f"/api/v1/stats/ratio/?group_by=prosecutor&team=TA&{YEAR}": 4,  # team code check + filter id + roll-up + codes
     f"/api/v1/stats/ratio/?group_by=month,team&{YEAR}&format=csv": 2,
     f"/api/v1/stats/indicators/?group_by=month&{YEAR}": 3,  # events by month, events total, closed cases
-    f"/api/v1/stats/reviews/?group_by=month&{YEAR}": 2,  # grades and scores + findings by dimension and item
+    f"/api/v1/stats/reviews/?group_by=month&{YEAR}": 1,  # grades, scores and findings in one statement
 }
 
 

@@ -92,6 +92,6 @@ def test_as_dict_carries_the_api_fields(ro):
 
 
 def test_a_fixed_number_of_queries(ro, django_assert_max_num_queries):
-    # grades and scores, findings by dimension and item, then one query per dimension named (unit, team, prosecutor)
-    with django_assert_max_num_queries(5):
+    # grades, scores and findings in one statement, then one query per dimension named (unit, team, prosecutor)
+    with django_assert_max_num_queries(4):
         review_stats_for(group_by="month,unit,team,prosecutor", **YEAR)
