@@ -1,12 +1,13 @@
 """Maintenance of the `RatioFact` roll-up: a set-based delta on every write, and a full rebuild.
 
-Every write to a case or its events runs inside `maintained(case_ids)`. The touched case ids go into
-a temporary table; before the write one INSERT … SELECT per basis and fact kind puts the facts of those
-cases (as `rebuild()` defines them, through `cases.facts.fact_querysets`) negated into a temporary
-delta table, after the write the same statements add their facts again, and one INSERT … SELECT …
-GROUP BY … ON CONFLICT DO UPDATE per level adds the net difference to the roll-up, in the same
-transaction. The work scales with the touched cases, never with the database, and no fact travels
-to Python; the roll-up always equals `rebuild()` (property tests hold it to that).
+Every write to a case or its events runs inside `maintained(case_ids)`. The touched case ids are
+listed in the statements when few, or go into a temporary table when many; before the write one
+INSERT … SELECT per basis and fact kind puts the facts of those cases (as `rebuild()` defines them,
+through `cases.facts.fact_querysets`) negated into a temporary delta table, after the write the same
+statements add their facts again, and one INSERT … SELECT … GROUP BY … ON CONFLICT DO UPDATE per
+level adds the net difference to the roll-up, in the same transaction. The work scales with the
+touched cases, never with the database, and no fact travels to Python; the roll-up always equals
+`rebuild()` (property tests hold it to that).
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ Key = tuple
 _TOUCHED, _DELTA = "caseqa_rollup_touched", "caseqa_rollup_delta"
 _DELTA_COLUMNS = ("basis", "month", *KEY_FIELDS, "event_code", "cases", "items")
 _ID_BATCH = 50_000
-_ANALYZE_AT = 1_000  # touched ids from which PostgreSQL is told the temporary table's size
+_LISTED_IDS = 500
 
 
 @contextlib.contextmanager
@@ -63,36 +64,43 @@ def maintained(case_ids: Iterable[int], *, new_case_ids: Iterable[int] = ()) -> 
         depth = len(blocks)
         touched, delta = f"{_TOUCHED}_{depth}", f"{_DELTA}_{depth}"
         connection._caseqa_rollup_blocks = [*blocks, ids]
+        # Few ids are listed in the statements (index lookups); many go through the id table.
+        listed = len(ids) <= _LISTED_IDS
+        in_table = Q(pk__in=RawSQL(f"SELECT id FROM {touched}", []))
         try:
             with connection.cursor() as cursor:
-                _prepare(cursor, touched, delta)
+                _prepare(cursor, delta, None if listed else touched)
                 new = set(new_case_ids)
-                stored = sorted(i for i in ids if i not in new)
-                if stored:
+                stored = sorted(ids.difference(new))
+                if not listed:
                     _insert_ids(cursor, touched, stored)
-                    _add_facts(cursor, touched, delta, -1)
-                _insert_ids(cursor, touched, sorted(ids.intersection(new)))
+                if stored:
+                    _add_facts(cursor, delta, Q(pk__in=stored) if listed else in_table, -1)
+                if not listed:
+                    _insert_ids(cursor, touched, sorted(ids.intersection(new)))
             yield
             with connection.cursor() as cursor:
-                _add_facts(cursor, touched, delta, +1)
+                _add_facts(cursor, delta, Q(pk__in=sorted(ids)) if listed else in_table, +1)
                 _apply(cursor, delta)
-                cursor.execute(f"DELETE FROM {touched}")
                 cursor.execute(f"DELETE FROM {delta}")
+                if not listed:
+                    cursor.execute(f"DELETE FROM {touched}")
         finally:
             connection._caseqa_rollup_blocks = blocks
 
 
-def _prepare(cursor, touched: str, delta: str) -> None:
+def _prepare(cursor, delta: str, touched: str | None) -> None:
     temporary = "CREATE TEMPORARY TABLE IF NOT EXISTS"
     on_commit = " ON COMMIT DELETE ROWS" if connection.vendor == "postgresql" else ""
     types = {"basis": "varchar(6)", "month": "date", "line": "varchar(20)", "category": "varchar(20)"}
     types |= {"event_code": "varchar(64)", "cases": "integer", "items": "integer"}
     columns = ", ".join(f"{c} {types.get(c, 'bigint')} NOT NULL" for c in _DELTA_COLUMNS)
-    cursor.execute(f"{temporary} {touched} (id bigint PRIMARY KEY){on_commit}")
     cursor.execute(f"{temporary} {delta} ({columns}){on_commit}")
     # Left over only when an earlier block in this transaction failed and its error was caught.
-    cursor.execute(f"DELETE FROM {touched}")
     cursor.execute(f"DELETE FROM {delta}")
+    if touched:
+        cursor.execute(f"{temporary} {touched} (id bigint PRIMARY KEY){on_commit}")
+        cursor.execute(f"DELETE FROM {touched}")
 
 
 def _insert_ids(cursor, touched: str, ids: list[int]) -> None:
@@ -101,15 +109,14 @@ def _insert_ids(cursor, touched: str, ids: list[int]) -> None:
     if connection.vendor == "postgresql":
         for start in range(0, len(ids), _ID_BATCH):
             cursor.execute(f"INSERT INTO {touched} (id) SELECT unnest(%s::bigint[])", [ids[start : start + _ID_BATCH]])
-        if len(ids) >= _ANALYZE_AT:
-            cursor.execute(f"ANALYZE {touched}")
+        # Without statistics the planner guesses the table's size and may scan every case and event.
+        cursor.execute(f"ANALYZE {touched}")
     else:
         cursor.executemany(f"INSERT INTO {touched} (id) VALUES (%s)", [(i,) for i in ids])
 
 
-def _add_facts(cursor, touched: str, delta: str, sign: int) -> None:
-    """Add the full-level facts of the touched cases, times `sign`, to the delta table."""
-    case_filter = Q(pk__in=RawSQL(f"SELECT id FROM {touched}", []))
+def _add_facts(cursor, delta: str, case_filter: Q, sign: int) -> None:
+    """Add the full-level facts of the cases matching `case_filter`, times `sign`, to the delta table."""
     for basis in BASES:
         for queryset in fact_querysets(basis, case_filter=case_filter):
             sql, params = queryset.query.sql_with_params()
