@@ -369,3 +369,25 @@ def test_closing_stored_cases_without_events_rows(org, today, tmp_path, with_eve
     assert Case.objects.get(case_no="S-1").closed_on == D(2025, 4, 2)
     facts = assert_rollup_equals_rebuild()
     assert totals(facts) == {"flow": (3, 5), "cohort": (1, 2)}
+
+
+def test_a_value_too_long_for_its_column_is_reported_not_raised(org, today, tmp_path):
+    """PostgreSQL refuses it inside COPY (reported as a failed write, nothing stored); SQLite stores it."""
+    stored_cases(org)
+    before = assert_rollup_equals_rebuild()
+    case_no = "L-" + "9" * 99  # 101 characters; case_no holds 100
+    path = write_xlsx(
+        tmp_path / "long.xlsx",
+        {
+            "cases": (CASES, [[case_no, "长", "U-MAIN", "D-1", "P-001", None, None]]),
+            "events": (EVENT_HEADER, [[case_no, "prosecution_review", D(2025, 2, 1), 1, "", ""]]),
+        },
+    )
+    report = run_import(path)
+    if connection.vendor == "postgresql":
+        assert not report.written and any("写入失败" in e.reason for e in report.errors)
+        assert not Case.objects.filter(case_no=case_no).exists()
+        assert assert_rollup_equals_rebuild() == before
+    else:
+        assert report.written, report.errors
+        assert totals(assert_rollup_equals_rebuild())["flow"] == (4, 6)

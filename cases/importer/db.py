@@ -48,8 +48,10 @@ def copy_frame(table: str, frame: pd.DataFrame, not_null_text: Sequence[str]) ->
     options = "FORMAT csv"
     if forced:
         options += f", FORCE_NOT_NULL ({', '.join(connection.ops.quote_name(c) for c in forced)})"
-    with connection.cursor() as cursor:
-        raw = cursor.cursor  # psycopg's own cursor: Django's wrapper has no copy()
+    # psycopg's own cursor (Django's wrapper has no copy()), its errors raised as Django's (a value too
+    # long for its column is a DataError the import reports as a failed write, not a traceback).
+    with connection.cursor() as cursor, connection.wrap_database_errors:
+        raw = cursor.cursor
         for start in range(0, len(frame), COPY_ROWS):
             buffer = io.StringIO()
             frame.iloc[start : start + COPY_ROWS].to_csv(buffer, header=False, index=False)
