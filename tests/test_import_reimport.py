@@ -184,3 +184,24 @@ def test_command_exit_status_from_the_shell(org, today, tmp_path, capsys):
 def _rebuilt():
     rollup.rebuild()
     return rollup.snapshot()
+
+
+@pytest.mark.parametrize("stored", [False, True], ids=["new case", "stored case"])
+def test_a_case_twice_in_one_file_must_say_the_same_thing(org, today, tmp_path, stored):
+    """Repeated identical rows are one case; a repeat that differs is refused, naming the first row."""
+    header = ["case_no", "title", "unit", "department", "prosecutor", "persons"]
+    if stored:
+        assert run_import(write_csv(tmp_path / "first.csv", header, [["K-9", "甲案", "U-MAIN", "D-1", "P-001", 1]])).ok
+    same = [["K-9", "甲案", "U-MAIN", "D-1", "P-001", 2], ["K-9", "甲案", "U-MAIN", "D-1", "P-001", 2]]
+    report = run_import(write_csv(tmp_path / "same.csv", header, same))
+    assert report.ok, report.errors
+    assert Case.objects.get(case_no="K-9").persons == 2
+
+    before = table_counts()
+    no = "K-9" if stored else "K-7"  # K-7 is new to the database
+    differing = [[no, "甲案", "U-MAIN", "D-1", "P-001", 2]] * 2 + [[no, "甲案", "U-MAIN", "D-1", "P-002", 2]]
+    report = run_import(write_csv(tmp_path / "differing.csv", header, differing))
+    assert not report.ok and table_counts() == before
+    [issue] = report.errors
+    assert (issue.row, issue.column, issue.value) == (4, "case_no", no)
+    assert "第2行" in issue.reason

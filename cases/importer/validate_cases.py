@@ -59,7 +59,9 @@ class CaseValidator(SheetValidator):
         self.changes: dict[int, dict] = {}  # stored id -> {field: new value}
         self.change_keys: dict[int, int] = {}  # stored id -> registry key
         self.received: dict[int, tuple[int, int, str]] = {}  # registry key -> (row, ordinal given, cell)
-        self.first_rows: dict[int, tuple[int, tuple]] = {}
+        # A stored case seen earlier in the file -> hash of its values there (a new case's are in `new`, its
+        # first row in the registry): a hash, not the tuple, because a cases file may hold a million rows.
+        self.seen_stored: dict[int, int] = {}
         done = 0
         for frame in self.sheet.frames():
             self._frame(frame)
@@ -131,9 +133,10 @@ class CaseValidator(SheetValidator):
         registry = self.context.cases
         key = registry.index.get(case_no)
         signature = tuple(given[f] for f in FIELDS)
-        if key is not None and key in self.first_rows:
-            first_row, first_signature = self.first_rows[key]
-            if signature != first_signature:
+        if key is not None and (key in self.new or key in self.seen_stored):
+            same = signature == self.new[key] if key in self.new else hash(signature) == self.seen_stored[key]
+            if not same:
+                first_row = registry.case_rows[key]
                 self.report.error(
                     self.kind, row, "case_no", case_no, _("与第%(row)d行的同一案件信息不一致") % {"row": first_row}
                 )
@@ -151,7 +154,7 @@ class CaseValidator(SheetValidator):
                 self.report.count("cases", "updated")
             else:
                 self.report.count("cases", "unchanged")
-        self.first_rows[key] = (row, signature)
+            self.seen_stored[key] = hash(signature)
         registry.case_rows[key] = row
         closed = given["closed_on"]
         if closed:
