@@ -293,3 +293,20 @@ def test_import_refuses_rows_outside_the_users_units(world):
     admin = client_for(world.users["admin"])
     response = admin.post("/api/v1/imports/", {"file": _upload("staff.csv", staff), "kind": "staff"})
     assert response.status_code == 200, response.content
+
+
+def test_nul_characters_are_400_never_500(world, client):
+    """PostgreSQL text cannot hold NUL: a code carrying one is refused before any look-up (found by schemathesis)."""
+    api = client_for(world.users["clerk"])
+    response = api.post("/api/v1/events/", {"case": "K\x00-1", "event": "review_extension", "date": "2025-03-25"})
+    assert response.status_code == 400 and "case" in response.json(), response.content
+    response = api.post("/api/v1/cases/", {**NEW_CASE, "prosecutor": "PA\x00-3"}, format="json")
+    assert response.status_code == 400 and "prosecutor" in response.json(), response.content
+    for url in ("/api/v1/teams/T%00A/", "/api/v1/cases/?case_no=%00", "/api/v1/stats/ratio/?group_by=team&team=T%00"):
+        response = api.get(url)
+        assert response.status_code == 400, (url, response.status_code)
+        assert next(iter(response.json().values())), response.content
+    client.force_login(world.users["leader"])
+    for url in ("/teams/T%00A/", "/units/A%00/", "/cases/?q=%00"):
+        response = client.get(url)
+        assert response.status_code == 400 and "NUL" in response.content.decode(), (url, response.status_code)

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError
 from django.http import Http404
 from django.utils.translation import gettext as _
-from rest_framework import exceptions, pagination, status
+from rest_framework import exceptions, pagination, serializers, status
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.response import Response
 
@@ -21,6 +21,18 @@ from cases.sequence_rules import Violation
 from cases.services import SequenceRuleError
 
 MAX_PAGE_SIZE = 500
+
+
+class CodeField(serializers.SlugRelatedField):
+    """A related object given by its code; a code holding NUL is invalid (PostgreSQL text cannot hold it,
+    so the look-up would fail with a 500 instead of a 400)."""
+
+    default_error_messages = {"nul": _("编码不得包含空字符（NUL）")}
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and "\x00" in data:
+            self.fail("nul")
+        return super().to_internal_value(data)
 
 
 class StablePagination(pagination.PageNumberPagination):

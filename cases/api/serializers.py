@@ -12,12 +12,13 @@ from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from cases import services
+from cases.api.common import CodeField
 from cases.models import Case, EventType, ProceduralEvent
 from teams import access
 from teams.models import Department, Prosecutor, Team, Unit
 
 
-class ScopedCodeField(serializers.SlugRelatedField):
+class ScopedCodeField(CodeField):
     """A related object given by its code, chosen among what `scope(user, queryset)` allows."""
 
     def __init__(self, model, scope, **kwargs):

@@ -13,7 +13,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.response import Response
 
-from cases.api.common import StablePagination
+from cases.api.common import CodeField, StablePagination
 from teams import access
 from teams.api.auth import issue_token
 from teams.models import ApiToken
@@ -37,7 +37,7 @@ class ApiTokenScheme(OpenApiAuthenticationExtension):
 class ApiTokenSerializer(serializers.ModelSerializer):
     """A token as listed: never its key."""
 
-    user = serializers.SlugRelatedField(
+    user = CodeField(
         slug_field="username",
         queryset=get_user_model().objects.all(),
         required=False,
