@@ -22,7 +22,7 @@ from cases.models import Case, ProceduralEvent
 from teams.models import Department, Membership, Prosecutor, Team, Unit
 
 BATCH = 5_000
-COPY_BATCH = 200_000  # rows per COPY round on PostgreSQL (bounded memory for the text buffer)
+COPY_BATCH = 50_000  # rows per COPY round on PostgreSQL: its rows, frame and text buffer are the write's peak
 
 
 class Writer:
