@@ -391,3 +391,18 @@ def test_a_value_too_long_for_its_column_is_reported_not_raised(org, today, tmp_
     else:
         assert report.written, report.errors
         assert totals(assert_rollup_equals_rebuild())["flow"] == (4, 6)
+
+
+def test_new_cases_without_events_leave_the_rollup_alone(org, today, tmp_path):
+    """They count nothing until a base event arrives, so the import does no roll-up or derive work for them."""
+    from django.test.utils import CaptureQueriesContext
+
+    stored_cases(org)
+    before = rollup.snapshot()
+    rows = [[f"N-{i}", "新", "U-MAIN", "D-1", "P-001", "T-HQ", None] for i in range(30)]
+    with CaptureQueriesContext(connection) as queries:
+        report = run_import(write_xlsx(tmp_path / "cases.xlsx", {"cases": (CASES, rows)}))
+    assert report.ok and report.counts["cases"]["created"] == 30, report.errors
+    assert not [q["sql"] for q in queries.captured_queries if "ratiofact" in q["sql"] or "rollup" in q["sql"]]
+    assert Case.objects.filter(case_no__startswith="N-", received_on__isnull=True, items=0).count() == 30
+    assert assert_rollup_equals_rebuild() == before

@@ -38,12 +38,17 @@ class Writer:
         with transaction.atomic():
             self._organisation()
             new_case_ids = self._new_cases()
-            touched = self._touched(new_case_ids)
+            with_events = self._cases_with_incoming_events()
+            # The roll-up changes only for cases that get events or change their own fields: a new case
+            # without events counts nothing (no received date), and an event's persons, prosecutor or
+            # note count nothing either. The derived fields depend on the events alone.
+            changed = self.context.case_sheet.changes if self.context.case_sheet is not None else {}
+            touched = sorted(set(with_events).union(changed))
             with rollup.maintained(touched, new_case_ids=new_case_ids):
                 self._changed_cases()
                 self._new_events()
                 self._updated_events()
-                services.derive_case_fields(touched)
+                services.derive_case_fields(with_events)
 
     # Organisation ---------------------------------------------------------------------------
 
@@ -172,18 +177,14 @@ class Writer:
         ids = dict((no, pk) for pk, no in copy_with_history(Case, frame[columns], self.history, ("id", "case_no")))
         return [ids[registry.case_nos[k]] for k in keys]
 
-    def _touched(self, new_case_ids: list[int]) -> list[int]:
+    def _cases_with_incoming_events(self) -> list[int]:
+        """Ids of the cases the events sheet has rows for (new cases included, once they have ids)."""
         registry = self.context.cases
-        ids = set(new_case_ids)
-        if self.context.case_sheet is not None:
-            ids.update(self.context.case_sheet.changes)
         # A chunk checked only for a changed closed date has no incoming event: its empty key array is float.
         keys = np.concatenate([np.zeros(0, np.int64), *self.outcome.touched_keys]).astype(np.int64)
         all_ids = np.frombuffer(registry.ids, dtype=np.int64) if len(registry) else np.zeros(0, np.int64)
-        ids.update(all_ids[keys].tolist())
-        ids.update(pk for pk, *_rest in self.outcome.updates)
-        ids.discard(0)
-        return sorted(ids)
+        ids = np.unique(all_ids[keys])
+        return ids[ids > 0].tolist()
 
     def _changed_cases(self) -> None:
         sheet = self.context.case_sheet
