@@ -9,12 +9,12 @@ formulas are neutralised exactly as the API's exports do.
 from __future__ import annotations
 
 import csv
+import html
 import io
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
 from django.http import HttpResponse
-from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from openpyxl import Workbook
 
@@ -92,12 +92,19 @@ class Table:
         return [[str(c.title) for c in self.columns], *body]
 
 
+def _escaped(value: object) -> str:
+    """`conditional_escape` without building a SafeString per cell (the same text)."""
+    if hasattr(value, "__html__"):
+        return value.__html__()
+    return html.escape(str(value))
+
+
 def _row_html(row: list[Cell], flags: list[bool]) -> str:
     parts = ["<tr>"]
     for i, (c, numeric) in enumerate(zip(row, flags, strict=False)):
-        shown = conditional_escape(c.shown)
+        shown = _escaped(c.shown)
         if c.href:
-            shown = f'<a href="{conditional_escape(c.href)}">{shown}</a>'
+            shown = f'<a href="{_escaped(c.href)}">{shown}</a>'
         if i == 0:
             parts.append(f'<th scope="row">{shown}</th>')
         else:
