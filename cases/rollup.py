@@ -20,7 +20,7 @@ from django.db.models import Q
 from django.db.models.expressions import RawSQL
 
 from cases.facts import BASES, KEY_FIELDS, fact_querysets
-from cases.models import RatioFact
+from cases.models import Case, RatioFact
 
 FACT_COLUMNS = ("level", "basis", "month", *KEY_FIELDS, "event_code")
 # The keys each level keeps; the others are stored as ALL (-1 for ids, "*" for strings).
@@ -74,6 +74,7 @@ def maintained(case_ids: Iterable[int], *, new_case_ids: Iterable[int] = ()) -> 
                 stored = sorted(ids.difference(new))
                 if not listed:
                     _insert_ids(cursor, touched, stored)
+                    stored = stored if _any_received(cursor, touched) else []
                 if stored:
                     _add_facts(cursor, delta, Q(pk__in=stored) if listed else in_table, -1)
                 if not listed:
@@ -113,6 +114,17 @@ def _insert_ids(cursor, touched: str, ids: list[int]) -> None:
         cursor.execute(f"ANALYZE {touched}")
     else:
         cursor.executemany(f"INSERT INTO {touched} (id) VALUES (%s)", [(i,) for i in ids])
+
+
+def _any_received(cursor, touched: str) -> bool:
+    """Whether a case in the id table has a received date: without one a case has no fact at all (both
+    querysets of `fact_querysets` require it), so e.g. an events import onto cases imported without
+    events can skip the "before" half."""
+    cases = Case._meta.db_table
+    cursor.execute(
+        f"SELECT EXISTS (SELECT 1 FROM {cases} c JOIN {touched} t ON t.id = c.id WHERE c.received_on IS NOT NULL)"
+    )
+    return bool(cursor.fetchone()[0])
 
 
 def _add_facts(cursor, delta: str, case_filter: Q, sign: int) -> None:

@@ -406,3 +406,34 @@ def test_new_cases_without_events_leave_the_rollup_alone(org, today, tmp_path):
     assert not [q["sql"] for q in queries.captured_queries if "ratiofact" in q["sql"] or "rollup" in q["sql"]]
     assert Case.objects.filter(case_no__startswith="N-", received_on__isnull=True, items=0).count() == 30
     assert assert_rollup_equals_rebuild() == before
+
+
+def test_events_imported_onto_cases_imported_without_events(org, today, tmp_path):
+    """The benchmark's shape: a cases file, then an events file for those cases (and one stored case)."""
+    stored_cases(org)
+    cases = write_xlsx(
+        tmp_path / "cases.xlsx",
+        {
+            "cases": (
+                CASES,
+                [
+                    ["N-1", "甲", "U-MAIN", "D-1", "P-001", "T-HQ", None],
+                    ["N-2", "乙", "U-MAIN", "D-2", "P-003", None, None],
+                ],
+            )
+        },
+    )
+    assert run_import(cases).ok
+    only_new = [
+        ["N-1", "prosecution_review", D(2025, 2, 1), 1, "", ""],
+        ["N-1", "supplementary_investigation", D(2025, 3, 1), 1, "", ""],
+        ["N-2", "arrest_review", D(2025, 1, 9), 1, "", ""],
+    ]
+    assert run_import(write_xlsx(tmp_path / "e1.xlsx", {"events": (EVENT_HEADER, only_new)})).ok
+    assert totals(assert_rollup_equals_rebuild()) == {"flow": (5, 8)}
+    with_stored = [
+        ["N-2", "arrest_reconsideration", D(2025, 2, 9), 1, "", ""],
+        ["S-3", "second_instance", D(2025, 9, 1), 1, "", ""],
+    ]
+    assert run_import(write_xlsx(tmp_path / "e2.xlsx", {"events": (EVENT_HEADER, with_stored)})).ok
+    assert totals(assert_rollup_equals_rebuild()) == {"flow": (5, 10)}
