@@ -102,6 +102,14 @@ if os.getenv("DATABASE_REPLICA_URL"):
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
     DATABASE_ROUTERS = ["caseqa.db_router.StatisticsReplicaRouter"]
     MIDDLEWARE.append("caseqa.db_router.StatisticsReadsMiddleware")
+for _database in DATABASES.values():
+    if _database["ENGINE"] == "django.db.backends.postgresql":
+        # Statistics read a working set that lives in memory (or on SSD), where a random page costs
+        # about what a sequential one does: at the default 4.0 the planner scans all reviews instead of
+        # looking up one team's cases. JIT compiling costs more than it saves on sub-second statements.
+        _database.setdefault("OPTIONS", {}).setdefault(
+            "options", os.getenv("CASEQA_PG_OPTIONS", "-c random_page_cost=1.1 -c jit=off")
+        )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL and a busy timeout let the demo server and an import run side by side; IMMEDIATE makes
     # each transaction take the single write lock at BEGIN, so concurrent writers queue (up to the
