@@ -205,3 +205,21 @@ def test_a_case_twice_in_one_file_must_say_the_same_thing(org, today, tmp_path, 
     [issue] = report.errors
     assert (issue.row, issue.column, issue.value) == (4, "case_no", no)
     assert "第2行" in issue.reason
+
+
+def test_cells_longer_than_their_column_are_reported_not_cut_or_half_written(org, today, tmp_path):
+    """SQLite would store a 101-character case number whole and PostgreSQL refuse the write unnamed."""
+    header = ["case_no", "title", "unit", "department", "prosecutor"]
+    rows = [
+        ["K-1", "甲案", "U-MAIN", "D-1", "P-001"],
+        ["K" * 101, "乙案", "U-MAIN", "D-1", "P-001"],
+        ["K-3", "丙" * 301, "U-MAIN", "D-1", "P-001"],
+    ]
+    before = table_counts()
+    report = run_import(write_csv(tmp_path / "long.csv", header, rows))
+    assert not report.ok and table_counts() == before
+    assert [(i.row, i.column) for i in report.errors] == [(3, "case_no"), (4, "title")]
+    assert "100" in report.errors[0].reason and "300" in report.errors[1].reason
+    events = write_csv(tmp_path / "events.csv", EVENT_HEADER[:3], [["K" * 101, "prosecution_review", "2025-03-01"]])
+    report = run_import(events)
+    assert (report.errors[0].row, report.errors[0].column) == (2, "case_no") and table_counts() == before

@@ -371,8 +371,8 @@ def test_closing_stored_cases_without_events_rows(org, today, tmp_path, with_eve
     assert totals(facts) == {"flow": (3, 5), "cohort": (1, 2)}
 
 
-def test_a_value_too_long_for_its_column_is_reported_not_raised(org, today, tmp_path):
-    """PostgreSQL refuses it inside COPY (reported as a failed write, nothing stored); SQLite stores it."""
+def test_a_value_too_long_for_its_column_is_refused_by_validation(org, today, tmp_path):
+    """Refused before the write on both databases, naming row and column; nothing stored, roll-up unchanged."""
     stored_cases(org)
     before = assert_rollup_equals_rebuild()
     case_no = "L-" + "9" * 99  # 101 characters; case_no holds 100
@@ -384,13 +384,10 @@ def test_a_value_too_long_for_its_column_is_reported_not_raised(org, today, tmp_
         },
     )
     report = run_import(path)
-    if connection.vendor == "postgresql":
-        assert not report.written and any("写入失败" in e.reason for e in report.errors)
-        assert not Case.objects.filter(case_no=case_no).exists()
-        assert assert_rollup_equals_rebuild() == before
-    else:
-        assert report.written, report.errors
-        assert totals(assert_rollup_equals_rebuild())["flow"] == (4, 6)
+    assert not report.written
+    assert ("cases", 2, "case_no") in [(e.kind, e.row, e.column) for e in report.errors]
+    assert not Case.objects.filter(case_no=case_no).exists()
+    assert assert_rollup_equals_rebuild() == before
 
 
 def test_new_cases_without_events_leave_the_rollup_alone(org, today, tmp_path):

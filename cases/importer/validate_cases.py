@@ -63,7 +63,7 @@ class CaseValidator(SheetValidator):
         # first row in the registry): a hash, not the tuple, because a cases file may hold a million rows.
         self.seen_stored: dict[int, int] = {}
         done = 0
-        for frame in self.sheet.frames():
+        for frame in self.frames():
             self._frame(frame)
             done += len(frame)
             self.context.tell(self.kind, done, self.sheet.total)

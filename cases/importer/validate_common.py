@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
+import functools
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -14,6 +15,8 @@ from cases.importer.context import CaseRegistry, Catalogue, Organisation
 from cases.importer.parsing import Parsed, map_unique
 from cases.importer.readers import REQUIRED, Sheet
 from cases.importer.report import ImportReport
+from cases.models import Case
+from teams.models import Department, Prosecutor, Team, Unit
 
 COLUMNS = {
     "staff": ("staff_code", "name", "unit", "department", "role", "unit_code", "department_code"),
@@ -38,6 +41,42 @@ COLUMNS = {
 }
 
 Progress = Callable[[str, int, int | None], None]
+
+
+@functools.cache
+def max_lengths() -> dict[str, dict[str, int]]:
+    """Per sheet, the text columns that are stored and the length their database column holds."""
+
+    def limit(model, name: str) -> int:
+        return model._meta.get_field(name).max_length
+
+    unit = max(limit(Unit, "name"), limit(Unit, "code"))  # a unit cell holds a code or a name
+    department = max(limit(Department, "name"), limit(Department, "code"))
+    return {
+        "staff": {
+            "staff_code": limit(Prosecutor, "staff_code"),
+            "name": limit(Prosecutor, "name"),
+            "unit": unit,
+            "department": department,
+            "unit_code": limit(Unit, "code"),
+            "department_code": limit(Department, "code"),
+        },
+        "teams": {
+            "team_code": limit(Team, "team_code"),
+            "team_name": limit(Team, "name"),
+            "unit": unit,
+            "staff_code": limit(Prosecutor, "staff_code"),
+        },
+        "cases": {
+            "case_no": limit(Case, "case_no"),
+            "title": limit(Case, "title"),
+            "unit": unit,
+            "department": department,
+            "prosecutor": limit(Prosecutor, "staff_code"),
+            "team": limit(Team, "team_code"),
+        },
+        "events": {"case_no": limit(Case, "case_no"), "prosecutor": limit(Prosecutor, "staff_code")},
+    }
 
 
 @dataclass
@@ -88,6 +127,20 @@ class SheetValidator:
 
     def has(self, name: str) -> bool:
         return name in self.columns
+
+    def frames(self) -> Iterator[pd.DataFrame]:
+        """The sheet's frames, each cell longer than its database column reported first (SQLite would
+        store it whole, PostgreSQL refuse the whole write without saying which row)."""
+        for frame in self.sheet.frames():
+            for name, limit in max_lengths()[self.kind].items():
+                if name not in frame.columns:
+                    continue
+                cells = frame[name].to_numpy(dtype=object)
+                codes, uniques = pd.factorize(cells, sort=False)
+                too_long = np.array([len(str(u).strip()) > limit for u in uniques] + [False])[codes]
+                reason = _("超过 %(n)d 个字符的长度上限") % {"n": limit}
+                self.flag(frame.index, name, cells, too_long, reason)
+            yield frame
 
     @staticmethod
     def text(frame: pd.DataFrame, name: str) -> pd.Series:

@@ -30,7 +30,7 @@ class EventValidator(SheetValidator):
         self._staff_index: dict[str, int] = {}
         parts: list[dict[str, np.ndarray]] = []
         done = 0
-        for frame in self.sheet.frames():
+        for frame in self.frames():
             parts.append(self._frame(frame))
             done += len(frame)
             self.context.tell(self.kind, done, self.sheet.total)

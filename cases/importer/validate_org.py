@@ -21,7 +21,7 @@ class _RowValidator(SheetValidator):
 
     def rows(self):
         done = 0
-        for frame in self.sheet.frames():
+        for frame in self.frames():
             columns = {name: self.text(frame, name).tolist() for name in frame.columns}
             for i, row in enumerate(frame.index):
                 yield int(row), {name: values[i] for name, values in columns.items()}
