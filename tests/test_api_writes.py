@@ -310,3 +310,12 @@ def test_nul_characters_are_400_never_500(world, client):
     for url in ("/teams/T%00A/", "/units/A%00/", "/cases/?q=%00"):
         response = client.get(url)
         assert response.status_code == 400 and "NUL" in response.content.decode(), (url, response.status_code)
+
+
+@pytest.mark.parametrize("value", ["%C2%B9", "%EF%BC%99", "9" * 25])
+def test_odd_digits_in_a_lookup_are_404_never_500(world, value):
+    """Superscript and full-width digits pass str.isdigit(); 25 digits overflow a bigint (found by schemathesis)."""
+    api = client_for(world.users["admin"])
+    for resource in ("event-types", "cases", "teams", "units"):
+        response = api.get(f"/api/v1/{resource}/{value}/")
+        assert response.status_code == 404, (resource, response.status_code)

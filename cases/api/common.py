@@ -150,7 +150,8 @@ class CodeLookupMixin:
         queryset = self.filter_queryset(self.get_queryset())
         value = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
         obj = queryset.filter(**{self.lookup_field: value}).first()
-        if obj is None and value.isdigit():
+        # ASCII digits only: "¹".isdigit() is true but int("¹") fails, and "９" would pass int().
+        if obj is None and value.isascii() and value.isdigit() and len(value) < 19:
             obj = queryset.filter(pk=int(value)).first()
         if obj is None:
             raise Http404
