@@ -9,6 +9,7 @@ import io
 
 import pytest
 from openpyxl import load_workbook
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
 from cases.models import Case, ProceduralEvent
@@ -55,16 +56,26 @@ def test_team_dashboard_chart_and_tables_match_the_engine_and_drill_down(demo_of
         )
         by_month = {r.keys["month"]: r.ratio for r in report.rows}
         assert series["data"] == [round(by_month[m], 4) if by_month.get(m) is not None else None for m in months]
-    # A point of the chart opens the cases behind it (the flow series, last month).
-    x, y = page.evaluate(
-        """() => { const c = window.caseqaCharts['chart-trend'];
-                   const i = c.data.months.length - 1;
-                   const p = c.chart.convertToPixel({seriesIndex: 0}, [i, c.data.series[0].data[i]]);
-                   const box = document.getElementById('chart-trend').getBoundingClientRect();
-                   return [box.left + p[0], box.top + p[1]]; }"""
-    )
-    page.mouse.click(x, y)
-    page.wait_for_url("**/cases/?*")
+    # A point of the chart opens the cases behind it (the flow series, last month). The line draws
+    # itself in over about a second, so the point may not be under the pointer yet: click it again
+    # once drawn, as a person would (a missed click leaves the page where it was).
+    for _attempt in range(5):
+        page.wait_for_timeout(600)
+        x, y = page.evaluate(
+            """() => { const c = window.caseqaCharts['chart-trend'];
+                       const i = c.data.months.length - 1;
+                       const p = c.chart.convertToPixel({seriesIndex: 0}, [i, c.data.series[0].data[i]]);
+                       const box = document.getElementById('chart-trend').getBoundingClientRect();
+                       return [box.left + p[0], box.top + p[1]]; }"""
+        )
+        page.mouse.click(x, y)
+        try:
+            page.wait_for_url("**/cases/?*", timeout=5_000)
+            break
+        except PlaywrightTimeoutError:
+            assert "/cases/" not in page.url
+    else:
+        raise AssertionError("clicking the chart's last point never opened its cases")
     assert f"month={months[-1]}" in page.url and "basis=flow" in page.url
     expect(page.locator("table[data-table=cases] tbody tr")).to_have_count(1)
     page.go_back()
