@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
+from collections.abc import Iterator
 
 from django.conf import settings
 from django.db.models import Q
@@ -41,6 +43,19 @@ def _unit_lookup(values: set[str]) -> dict[str, int]:
         found.setdefault(code, pk)
         found.setdefault(name, pk)
     return found
+
+
+@contextlib.contextmanager
+def upload_on_disk(upload, prefix: str) -> Iterator[str]:
+    """The uploaded file as a path on disk, for the length of the block (the readers open paths)."""
+    handle, path = tempfile.mkstemp(suffix=os.path.splitext(upload.name)[1].lower(), prefix=prefix)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            for chunk in upload.chunks():
+                out.write(chunk)
+        yield path
+    finally:
+        os.unlink(path)
 
 
 def scope_errors(path: str, kind: str | None, user) -> list[dict]:
@@ -166,12 +181,7 @@ class ImportView(APIView):
             raise exceptions.PermissionDenied
         from cases.importer import run_import  # loaded only when a file arrives
 
-        suffix = os.path.splitext(upload.name)[1].lower()
-        handle, path = tempfile.mkstemp(suffix=suffix, prefix="caseqa-api-import-")
-        try:
-            with os.fdopen(handle, "wb") as out:
-                for chunk in upload.chunks():
-                    out.write(chunk)
+        with upload_on_disk(upload, "caseqa-api-import-") as path:
             refused = scope_errors(path, params.validated_data.get("kind") or None, request.user)
             if refused:
                 body = {"ok": False, "dry_run": params.validated_data["dry_run"], "written": False}
@@ -183,7 +193,5 @@ class ImportView(APIView):
                 dry_run=params.validated_data["dry_run"],
                 user=request.user,
             )
-        finally:
-            os.unlink(path)
         report.sort()
         return Response(report.as_dict(), status=status.HTTP_200_OK if report.ok else status.HTTP_400_BAD_REQUEST)

@@ -8,14 +8,11 @@ without script it is an ordinary form post answered by the same page.
 
 from __future__ import annotations
 
-import os
-import tempfile
-
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from cases.api.imports import scope_errors
+from cases.api.imports import scope_errors, upload_on_disk
 from cases.importer import run_import
 from cases.importer.report import ImportReport
 from cases.views.forms import ImportForm
@@ -64,15 +61,8 @@ def import_upload(request: HttpRequest) -> HttpResponse:
 
 def _refused_outside_scope(upload, kind: str | None, user) -> ImportReport | None:
     """A report of the rows that would write outside the user's units (the API's check), or None."""
-    suffix = os.path.splitext(upload.name)[1].lower()
-    handle, path = tempfile.mkstemp(suffix=suffix, prefix="caseqa-web-import-")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            for chunk in upload.chunks():
-                out.write(chunk)
+    with upload_on_disk(upload, "caseqa-web-import-") as path:
         refused = scope_errors(path, kind, user)
-    finally:
-        os.unlink(path)
     upload.seek(0)
     if not refused:
         return None
