@@ -4,21 +4,28 @@ VENV := .venv
 BIN := $(VENV)/bin
 export TESTING ?= 1
 
-.PHONY: demo test install lint check test-sqlite test-postgres bench rebuild-rollups
+.PHONY: demo test install install-python lint check test-sqlite test-postgres bench rebuild-rollups
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
 
-install: $(BIN)/python
+PORT ?= 8000
+
+# Python packages only: what the demo needs (no root, no browser).
+install-python: $(BIN)/python
 	$(BIN)/pip install -q --disable-pip-version-check -r requirements-dev.txt
+
+# Everything the suite needs: the Python packages and the Debian ones of the browser tests.
+install: install-python
 	scripts/install-system-deps.sh
 
-# Serve the demo on SQLite at http://127.0.0.1:8000 with a printed login.
-demo: install
+# Serve the demo on SQLite at http://127.0.0.1:$(PORT) (PORT=8001 make demo) with a printed login.
+demo: install-python
 	TESTING= DEBUG=1 $(BIN)/python manage.py migrate --noinput -v0
 	TESTING= DEBUG=1 $(BIN)/python manage.py seed_demo --if-empty
 	TESTING= DEBUG=1 $(BIN)/python manage.py seed_demo_reviews
-	TESTING= DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:8000
+	@echo "caseqa demo: http://127.0.0.1:$(PORT)/"
+	TESTING= DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 lint:
 	$(BIN)/ruff check .
@@ -42,5 +49,5 @@ test-postgres:
 # Install everything, then lint, check and run the whole suite on SQLite and on PostgreSQL.
 test: install lint check test-sqlite test-postgres
 
-bench: install
+bench: install-python
 	$(BIN)/python manage.py bench --scale small

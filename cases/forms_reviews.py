@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from caseqa.widgets import DateInput
 from cases.models import Grade, QualityReview, ReviewItem
 
 
@@ -13,7 +14,7 @@ class ReviewForm(forms.Form):
 
     case = forms.CharField(label=_("统一受案号"), max_length=100)
     review_type = forms.ChoiceField(label=_("评查类型"), choices=QualityReview.Type.choices)
-    reviewed_on = forms.DateField(label=_("评查日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    reviewed_on = forms.DateField(label=_("评查日期"), widget=DateInput())
     proposes_merit = forms.BooleanField(label=_("拟评为优质案件"), required=False)
     wrongful = forms.BooleanField(label=_("认定为错案"), required=False)
     method = forms.CharField(label=_("评查方式"), required=False, widget=forms.Textarea(attrs={"rows": 3}))

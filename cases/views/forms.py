@@ -7,13 +7,10 @@ from django.conf import settings
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from caseqa.widgets import DateInput
 from cases.models import Case, EventType, RuleSet
 from cases.services import today
 from teams.models import Department, Prosecutor, Team
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
 
 
 class CaseForm(forms.ModelForm):
