@@ -12,6 +12,7 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from cases import deadlines
 from cases.assessment import AssessmentError, assess_prosecutor
@@ -29,24 +30,58 @@ def team_targets(team_id: int) -> dict[int, float]:
     return {year: float(target) for year, target in rows}
 
 
-STATUS_LABELS = {"overdue": "已超期", "at_risk": "临近期限"}
+STATUS_LABELS = {"overdue": _lazy("已超期"), "at_risk": _lazy("临近期限")}
+
+# Sort keys of the at-risk rows (Deadline plus who handles the case); the default is soonest due first.
+AT_RISK_SORTS = {
+    "days_left": lambda d, who: (d.days_left, d.case_no),
+    "prosecutor": lambda d, who: (who["prosecutor"], d.days_left),
+    "department": lambda d, who: (who["department"], d.days_left),
+    "unit": lambda d, who: (who["unit"], d.days_left),
+    "case_no": lambda d, who: (d.case_no, d.days_left),
+}
 
 
-def at_risk_table(user, case_q: Q, today: datetime.date) -> Table:
-    """Open cases of the subject near or past a statutory deadline (DOMAIN §6), soonest first."""
-    found = deadlines.at_risk(visible_cases(user).filter(case_q), today=today)
+def _handlers(case_ids: set[int]) -> dict[int, dict[str, str]]:
+    """Who handles each case (prosecutor, department, unit, team names), in one query."""
+    rows = Case.objects.filter(pk__in=case_ids).values_list(
+        "pk", "prosecutor__name", "department__name", "unit__name", "team__name"
+    )
+    fields = ("prosecutor", "department", "unit", "team")
+    return {pk: dict(zip(fields, (name or "" for name in names), strict=True)) for pk, *names in rows}
+
+
+def at_risk_table(
+    user,
+    case_q: Q,
+    today: datetime.date,
+    within_days: int | None = None,
+    status: str = "",
+    sort: str = "",
+) -> Table:
+    """Open cases of the subject near or past a statutory deadline (DOMAIN §6), soonest first unless
+    `sort` names another order (a key of AT_RISK_SORTS, `-` for descending); `status` keeps one status."""
+    found = deadlines.at_risk(visible_cases(user).filter(case_q), today=today, within_days=within_days)
+    if status:
+        found = [d for d in found if d.status == status]
+    who = _handlers({d.case_id for d in found})
+    if sort:
+        key = AT_RISK_SORTS[sort.lstrip("-")]
+        found.sort(key=lambda d: key(d, who[d.case_id]), reverse=sort.startswith("-"))
     table = Table(
         "at_risk",
         _("临近或超过法定期限的在办案件"),
         [Column(_("统一受案号")), Column(_("期限")), Column(_("起算日")), Column(_("届满日"))],
     )
     table.columns += [Column(_("剩余天数"), True), Column(_("状态"))]
+    table.columns += [Column(_("承办检察官")), Column(_("部门")), Column(_("单位")), Column(_("办案团队"))]
     # One reverse for the few hundred rows: the case's id is the only part of the path that changes.
     marker = 987654321
     detail = reverse("cases:detail", args=[marker]).rsplit(str(marker), 1)
-    statuses = {status: _(label) for status, label in STATUS_LABELS.items()}
+    statuses = {code: str(label) for code, label in STATUS_LABELS.items()}
     for d in found:
         href = f"{detail[0]}{d.case_id}{detail[1]}"
+        handler = who[d.case_id]
         table.rows.append(
             [
                 cell(d.case_no, href),
@@ -54,7 +89,12 @@ def at_risk_table(user, case_q: Q, today: datetime.date) -> Table:
                 cell(d.starts_on.isoformat()),
                 cell(d.due_on.isoformat()),
                 cell(d.days_left),
-                cell(d.status, text=statuses.get(d.status) or _(d.status)),
+                # The export carries the words the page shows, in the reader's language, not the codes.
+                cell(statuses.get(d.status, d.status)),
+                cell(handler["prosecutor"] or None),
+                cell(handler["department"] or None),
+                cell(handler["unit"] or None),
+                cell(handler["team"] or None),
             ]
         )
     return table

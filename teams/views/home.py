@@ -12,6 +12,7 @@ from django.utils import timezone
 from teams import sections
 from teams.access import access_for, can_write
 from teams.models import Prosecutor, StaffRole, Team, Unit
+from teams.queue import WorkQueueFilter
 from teams.tables import EXPORT_FORMATS, export_response
 
 
@@ -52,16 +53,35 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def work_queue(request: HttpRequest) -> HttpResponse:
-    """Case-management staff: open cases at risk, recent imports and quick links."""
+    """Case-management staff: open cases at risk (filtered, sorted), recent imports and quick links."""
     today = timezone.localdate()
-    table = sections.at_risk_table(request.user, Q(), today)
+    form = WorkQueueFilter(request.GET)  # every field is optional: no parameters is a valid, default queue
+    if form.is_valid():
+        table = sections.at_risk_table(
+            request.user,
+            form.case_q(),
+            today,
+            within_days=form.within_days(),
+            status=form.cleaned_data["status"],
+            sort=form.cleaned_data["sort"],
+        )
+    else:
+        # A filter the queue cannot apply lists nothing (never "everything") and says why on the form.
+        table = sections.at_risk_table(request.user, Q(pk__in=[]), today)
     if request.GET.get("export") == "at_risk" and request.GET.get("format") in EXPORT_FORMATS:
-        return export_response(table, request.GET.get("format", "csv"), f"at-risk-{today.isoformat()}")
+        if not form.is_valid():
+            return HttpResponse(form.errors.as_text(), status=400, content_type="text/plain; charset=utf-8")
+        return export_response(table, request.GET["format"], f"at-risk-{today.isoformat()}")
+    query = request.GET.copy()
+    for key in ("export", "format"):
+        query.pop(key, None)
     context = {
         "table": table,
-        "query": "",
+        "form": form,
+        "query": query.urlencode(),
         "can_write": can_write(request.user),
         "recent_imports": sections.recent_imports(request.user),
         "today": today,
+        "horizon": form.within_days() if form.is_valid() else None,
     }
-    return render(request, "teams/work_queue.html", context)
+    return render(request, "teams/work_queue.html", context, status=200 if form.is_valid() else 400)
