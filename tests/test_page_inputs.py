@@ -47,3 +47,31 @@ def test_pages_carry_a_favicon_and_the_admin_names_the_product(draft, admin_clie
     assert re.search(r'<link rel="icon"[^>]*href="/static/caseqa/favicon\.svg"', html)
     admin = admin_client.get("/admin/").content.decode()
     assert "caseqa" in admin and "Django administration" not in admin and "Django 站点管理" not in admin
+
+
+def event_choices(html: str) -> tuple[list[str], list[str]]:
+    """The labels of the event select's first option group, and the group names."""
+    select = html[html.index('name="event"') : html.index("</select>", html.index('name="event"'))]
+    groups = re.findall(r'<optgroup label="([^"]*)">(.*?)</optgroup>', select, re.S)
+    first = re.findall(r"<option[^>]*>([^<]*)</option>", groups[0][1])
+    return first, [name for name, _ in groups]
+
+
+def test_event_form_offers_the_next_steps_first_and_no_codes_in_chinese(db, client):
+    from django.contrib.auth.models import User
+
+    from teams.models import StaffRole
+    from tests.factories import make_case, make_office
+
+    org = make_office()
+    case = make_case(org.prosecutors[0], [("prosecution_review", D(2025, 3, 3))])
+    clerk = User.objects.create(username="clerk")
+    StaffRole.objects.create(user=clerk, unit=org.unit, kind=StaffRole.Kind.CASE_MANAGEMENT)
+    client.force_login(clerk)
+    html = client.get(f"/cases/{case.pk}/").content.decode()
+    first, groups = event_choices(html)
+    assert groups[0] == "可接续的环节"
+    assert "退回补充侦查" in first and "提起公诉" in first
+    assert "不批捕复核" not in first and "补充侦查后重新移送" not in first  # rules 3 and 2 refuse them now
+    select = html[html.index('name="event"') : html.index("</select>", html.index('name="event"'))]
+    assert not re.search(r"（[a-z_]+）", select)  # labels only: the codes are for files and the API

@@ -9,7 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from caseqa.widgets import DateInput
 from cases.models import Case, EventType, RuleSet
-from cases.services import today
+from cases.sequence_rules import EventRecord, check_sequence
+from cases.services import stored_records, today
 from teams.models import Department, Prosecutor, Team
 
 
@@ -62,14 +63,33 @@ class CaseForm(forms.ModelForm):
         return case
 
 
-def event_type_choices() -> list[tuple[str, list[tuple[str, str]]]]:
-    """Catalogue codes of the rule set in force, grouped by kind, labelled in the active language."""
+def event_type_choices(case: Case | None = None) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Catalogue steps of the rule set in force, labelled in the active language and grouped by kind;
+    for a case, the steps its timeline allows today (the sequence rules, DOMAIN §5) come first."""
     rule_set = RuleSet.objects.in_force_on(today()) or RuleSet.objects.order_by("-effective_from").first()
     english = (get_language() or "").startswith("en")
+    types = list(EventType.objects.filter(rule_set=rule_set).order_by("position", "code"))
+    allowed = _next_steps(case, types) if case is not None else set()
     groups: dict[str, list] = {k: [] for k in EventType.Kind.values}
-    for et in EventType.objects.filter(rule_set=rule_set).order_by("position", "code"):
-        groups[et.kind].append((et.code, f"{(et.label_en or et.label_zh) if english else et.label_zh}（{et.code}）"))
-    return [(str(EventType.Kind(kind).label), choices) for kind, choices in groups.items() if choices]
+    following = []
+    for et in types:
+        choice = (et.code, (et.label_en or et.label_zh) if english else et.label_zh)
+        (following if et.code in allowed else groups[et.kind]).append(choice)
+    kinds = [(str(EventType.Kind(kind).label), choices) for kind, choices in groups.items() if choices]
+    return [(str(_("可接续的环节")), following), *kinds] if following else kinds
+
+
+def _next_steps(case: Case, types: list[EventType]) -> set[str]:
+    """Codes that could be logged on `case` today without breaking a sequence rule."""
+    stored = stored_records(case)
+    day = today()
+    return {
+        et.code
+        for et in types
+        if not check_sequence(
+            stored, [EventRecord(et.code, day, "new", True, et.kind)], case.closed_on, day, case.closed_on
+        )
+    }
 
 
 class EventForm(forms.Form):
@@ -85,7 +105,7 @@ class EventForm(forms.Form):
 
     def __init__(self, *args, case: Case, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["event"].choices = [("", "—"), *event_type_choices()]
+        self.fields["event"].choices = [("", "—"), *event_type_choices(case)]
         self.fields["prosecutor"].queryset = Prosecutor.objects.filter(unit_id=case.unit_id)
 
 
