@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 
-from cases.models import AssessmentScheme, Case, Grade, QualityReview, TeamTarget
+from cases.models import AssessmentScheme, Case, Finding, Grade, Nature, QualityReview, TeamTarget
 from cases.ratio import RatioFilters, format_ratio, ratio_for
 from cases.review_stats import review_stats_for
 from teams.models import Membership, Prosecutor, Team
@@ -101,7 +102,13 @@ def _quality_lines(prosecutor, first, last, rules: dict) -> list[AssessmentLine]
             case__prosecutor=prosecutor, status=QualityReview.Status.FINAL, final_on__gte=first, final_on__lte=last
         )
         .order_by("final_on", "id")
-        .values_list("case__case_no", "final_grade", "wrongful")
+        # DOMAIN §7: a 错案 flag counts only on a 不合格 review with an error finding (the workflow keeps
+        # it so; this guards rows written around it).
+        .annotate(
+            valid_wrongful=Q(wrongful=True, final_grade=Grade.UNQUALIFIED)
+            & Exists(Finding.objects.filter(review=OuterRef("pk"), nature=Nature.ERROR))
+        )
+        .values_list("case__case_no", "final_grade", "valid_wrongful")
     )
     base = _dec(rules.get("base", 0))
     lines = [AssessmentLine(QUALITY, "base", _("质量基础分"), base)]

@@ -13,10 +13,11 @@ Three clocks, derived from a case's procedural events alone:
 - 退回补充侦查: the police have 1 calendar month to resubmit, from the latest
   `supplementary_investigation` not yet followed by a `resubmission`.
 
-Closed cases (审结) have no running clock. Terms are calendar terms (Jan 31 + 1 month = Feb 28/29);
-they live in `DEFAULT_TERMS` and may be overridden by `settings.CASEQA_DEADLINE_TERMS`, e.g.
-``{"arrest_review": {"days": 7}, "review_extension": {"days": 15}}`` (relativedelta arguments).
-A working-day calendar is a later refinement that would replace `_add_term` only.
+Closed cases (审结) have no running clock. Terms are calendar terms; months follow the month-end
+rule of `cases.dates.months_after` (02-28 + 1 month = 03-31, 01-31 + 1 month = 02-28/29). They live in
+`DEFAULT_TERMS` and may be overridden by `settings.CASEQA_DEADLINE_TERMS`, e.g.
+``{"arrest_review": {"days": 7}, "review_extension": {"days": 15}}`` (keys `years`, `months`, `weeks`,
+`days`). A working-day calendar is a later refinement that would replace `_add_term` only.
 """
 
 from __future__ import annotations
@@ -28,12 +29,13 @@ from functools import lru_cache
 from itertools import groupby
 from typing import NamedTuple
 
-from dateutil.relativedelta import relativedelta
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db.models import QuerySet
 from django.utils.translation import gettext
 
 from cases import services
+from cases.dates import months_after
 from cases.models import Case, EventType, ProceduralEvent
 
 ARREST_REVIEW = "arrest_review"
@@ -45,7 +47,7 @@ REVIEW_EXTENSION = "review_extension"
 OK, AT_RISK, OVERDUE = "ok", "at_risk", "overdue"
 
 # The statutory terms, in one place (刑诉法 §91, §172, §175): one per clock kind, plus the
-# lengthening a `review_extension` gives the review clock; values are relativedelta arguments.
+# lengthening a `review_extension` gives the review clock; months first, then days.
 DEFAULT_TERMS: dict[str, dict[str, int]] = {
     ARREST_REVIEW: {"days": 7},
     PROSECUTION_REVIEW: {"months": 1},
@@ -100,10 +102,29 @@ class ClockEvent(NamedTuple):
     is_base: bool
 
 
-def terms() -> dict[str, relativedelta]:
+class Term(NamedTuple):
+    """A statutory term: whole months (by the month-end rule) and then days."""
+
+    months: int = 0
+    days: int = 0
+
+
+TERM_UNITS = {"years": (12, 0), "months": (1, 0), "weeks": (0, 7), "days": (0, 1)}
+
+
+def _term(key: str, value: dict[str, int]) -> Term:
+    unknown = set(value) - set(TERM_UNITS)
+    if unknown:
+        raise ImproperlyConfigured(f"CASEQA_DEADLINE_TERMS[{key!r}]: unknown unit(s) {sorted(unknown)}")
+    months = sum(TERM_UNITS[unit][0] * int(n) for unit, n in value.items())
+    days = sum(TERM_UNITS[unit][1] * int(n) for unit, n in value.items())
+    return Term(months, days)
+
+
+def terms() -> dict[str, Term]:
     """The terms in force: `DEFAULT_TERMS` with `settings.CASEQA_DEADLINE_TERMS` laid over them."""
     merged = {**DEFAULT_TERMS, **(getattr(settings, "CASEQA_DEADLINE_TERMS", None) or {})}
-    return {key: relativedelta(**value) for key, value in merged.items()}
+    return {key: _term(key, value) for key, value in merged.items()}
 
 
 def at_risk_days() -> int:
@@ -112,14 +133,14 @@ def at_risk_days() -> int:
 
 
 @lru_cache(maxsize=65536)
-def _add_term(start: datetime.date, *deltas: relativedelta) -> datetime.date:
-    """Calendar arithmetic; relativedelta clamps to the month's end (Jan 31 + 1 month = Feb 28/29).
+def _add_term(start: datetime.date, *deltas: Term) -> datetime.date:
+    """Calendar arithmetic: each term's months by the month-end rule (DOMAIN §6), then its days.
 
-    Cached: an office's open cases share a few hundred start dates, and relativedelta is slow.
+    Cached: an office's open cases share a few hundred start dates.
     """
     due = start
     for delta in deltas:
-        due = due + delta
+        due = months_after(due, delta.months) + datetime.timedelta(days=delta.days)
     return due
 
 
@@ -140,7 +161,7 @@ def _ordered(events: Iterable[ClockEvent]) -> list[ClockEvent]:
 
 
 def clocks(
-    events: Iterable[ClockEvent], term: dict[str, relativedelta] | None = None
+    events: Iterable[ClockEvent], term: dict[str, Term] | None = None
 ) -> list[tuple[str, datetime.date, datetime.date]]:
     """(kind, starts_on, due_on) of each clock running on a case's events (given in order of entry).
 
@@ -192,7 +213,7 @@ def _deadlines(
     events: Iterable[ClockEvent],
     today: datetime.date,
     within_days: int,
-    term: dict[str, relativedelta],
+    term: dict[str, Term],
     labels: dict[str, str],
     at_risk_only: bool = False,
 ) -> list[Deadline]:

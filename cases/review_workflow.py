@@ -192,6 +192,30 @@ def recompute(review: QualityReview) -> None:
         review.final_grade = review.computed_grade
 
 
+def _check_wrongful(review: QualityReview) -> None:
+    # The reviewer's own input: refused, naming why (the transaction rolls back, nothing is saved).
+    why = review.wrongful_refusal() if review.wrongful else None
+    if why:
+        raise ReviewWorkflowError(why, field="wrongful", code="wrongful_invalid")
+
+
+def _clear_invalid_wrongful(review: QualityReview) -> str | None:
+    """A lead's override or amendment made the 错案 flag invalid: clear it (before the save); the reason.
+
+    Refusing instead would leave the lead no way forward: only the reviewer edits the flag, in a draft.
+    The caller records the clearing as a step of its own (`_log_unflag`).
+    """
+    why = review.wrongful_refusal() if review.wrongful else None
+    if why:
+        review.wrongful = False
+    return why
+
+
+def _log_unflag(review: QualityReview, why: str | None, actor, now) -> None:
+    if why:
+        _log(review, Action.UNFLAG, review.status, actor, now, _("撤销错案认定：%(why)s") % {"why": why})
+
+
 def _locked(review: QualityReview) -> QualityReview:
     return QualityReview.objects.select_for_update().select_related("case__prosecutor").get(pk=review.pk)
 
@@ -248,7 +272,7 @@ def create_review(
             review_type=review_type,
             reviewed_on=reviewed_on,
             proposes_merit=proposes_merit,
-            wrongful=wrongful,
+            wrongful=False,  # set once the findings and grade are there to check it against
             method=method,
             summary=summary,
             grade_scale=grade_scale_for(reviewed_on),
@@ -258,6 +282,8 @@ def create_review(
         review.save()
         _replace_findings(review, resolved)
         recompute(review)
+        review.wrongful = wrongful
+        _check_wrongful(review)
         review.save()
         _log(review, Action.CREATE, "", actor, now)
     return review
@@ -287,6 +313,7 @@ def update_draft(review: QualityReview, actor, *, findings: Iterable | None = No
         if findings is not None:
             _replace_findings(review, _resolve_findings(findings, review.reviewed_on))
         recompute(review)
+        _check_wrongful(review)
         review.save()
     return review
 
@@ -394,7 +421,11 @@ def resolve(
     grade: str | None = None,
     now=None,
 ) -> QualityReview:
-    """The review lead resolves an objection: upheld, or amended (new findings and/or grade); then final."""
+    """The review lead resolves an objection: upheld, or amended (new findings and/or grade); then final.
+
+    An amendment recomputes score and grade from the (amended) findings: an override made before it
+    does not survive (DOMAIN §7); a grade given with the amendment is the lead's new override and stands.
+    """
     now = _now(now)
     with transaction.atomic():
         review = _locked(review)
@@ -407,15 +438,24 @@ def resolve(
             raise ReviewWorkflowError(_("维持原结论时不能变更评查发现或等级"), field="resolution")
         if outcome == QualityReview.Resolution.AMENDED and findings is None and not grade:
             raise ReviewWorkflowError(_("变更评查结论须给出新的评查发现或等级"), field="resolution")
+        note = ""
+        if outcome == QualityReview.Resolution.AMENDED and review.overridden_by_id is not None:
+            note = _("（原等级调整“%(grade)s：%(reason)s”随变更失效）") % {
+                "grade": review.grade_label,
+                "reason": review.override_reason,
+            }
+            review.overridden_by, review.override_reason = None, ""
         if findings is not None:
             _replace_findings(review, _resolve_findings(findings, review.reviewed_on))
+        recompute(review)
         if grade:
             _set_override(review, actor, grade, reason)
-        recompute(review)
         review.resolution, review.resolution_reason, review.resolved_by = outcome, reason, actor
         _finalise(review, QualityReview.Finality.RESOLVED, timezone.localdate(now))
+        unflagged = _clear_invalid_wrongful(review)
         review.save()
-        _log(review, Action.RESOLVE, Status.OBJECTED, actor, now, f"{review.get_resolution_display()}：{reason}")
+        _log(review, Action.RESOLVE, Status.OBJECTED, actor, now, f"{review.get_resolution_display()}：{reason}{note}")
+        _log_unflag(review, unflagged, actor, now)
     return review
 
 
@@ -429,8 +469,10 @@ def override_grade(review: QualityReview, actor, grade: str, reason: str, *, now
         _require_lead(actor, review, _("调整评定等级"))
         reason = _require_reason(reason, "override_reason")
         _set_override(review, actor, grade, reason)
+        unflagged = _clear_invalid_wrongful(review)
         review.save()
         _log(review, Action.OVERRIDE, review.status, actor, now, f"{grade}：{reason}")
+        _log_unflag(review, unflagged, actor, now)
     return review
 
 

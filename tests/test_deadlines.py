@@ -58,6 +58,11 @@ def test_prosecution_review_supersedes_a_never_decided_arrest_review(org, pinned
         (D(2024, 1, 31), D(2024, 2, 29)),  # leap year
         (D(2025, 3, 31), D(2025, 4, 30)),
         (D(2025, 2, 15), D(2025, 3, 15)),
+        # D0: a period starting on a month's last day ends on the next month's last day (第202条).
+        (D(2025, 2, 28), D(2025, 3, 31)),
+        (D(2024, 2, 29), D(2024, 3, 31)),
+        (D(2025, 4, 30), D(2025, 5, 31)),
+        (D(2025, 1, 30), D(2025, 2, 28)),
     ],
 )
 def test_prosecution_review_is_one_calendar_month(org, pinned, received, due):
@@ -234,3 +239,34 @@ def test_at_risk_takes_one_query_whatever_the_number_of_cases(org, pinned, djang
         found = deadlines.at_risk(Case.objects.select_related("team").order_by("case_no"), today=D(2025, 6, 5))
     assert len(found) == 9
     assert [d.due_on for d in found] == sorted(d.due_on for d in found)
+
+
+@pytest.mark.parametrize(
+    "returned, due",
+    [(D(2025, 2, 28), D(2025, 3, 31)), (D(2025, 4, 30), D(2025, 5, 31)), (D(2025, 5, 15), D(2025, 6, 15))],
+)
+def test_police_month_to_resubmit_follows_the_month_end_rule(org, pinned, returned, due):
+    case = make_case(
+        org.prosecutors[0], [("prosecution_review", D(2025, 1, 10)), ("supplementary_investigation", returned)]
+    )
+    (deadline,) = deadlines.current_deadlines(case, today=returned)
+    assert (deadline.kind, deadline.due_on) == ("supplementary_investigation", due)
+
+
+def test_extension_days_follow_the_month_end_rule(org, pinned):
+    case = make_case(org.prosecutors[0], [("prosecution_review", D(2025, 2, 28)), ("review_extension", D(2025, 3, 20))])
+    (deadline,) = deadlines.current_deadlines(case, today=D(2025, 3, 21))
+    assert deadline.due_on == D(2025, 4, 15)  # 02-28 + 1 month = 03-31, + 15 days
+
+
+def test_the_at_risk_list_uses_the_same_rule(org, pinned):
+    case = make_case(org.prosecutors[0], [("prosecution_review", D(2025, 4, 30))])
+    (deadline,) = deadlines.at_risk(Case.objects.filter(pk=case.pk), today=D(2025, 5, 30), within_days=5)
+    assert deadline.due_on == D(2025, 5, 31) and deadline.days_left == 1
+
+
+@override_settings(CASEQA_DEADLINE_TERMS={"prosecution_review": {"months": 2}})
+def test_configured_terms_in_months_use_the_rule(org, pinned):
+    case = make_case(org.prosecutors[0], [("prosecution_review", D(2025, 2, 28))])
+    (deadline,) = deadlines.current_deadlines(case, today=D(2025, 3, 1))
+    assert deadline.due_on == D(2025, 4, 30)

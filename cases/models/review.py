@@ -216,6 +216,11 @@ class QualityReview(models.Model):
             models.CheckConstraint(
                 condition=~models.Q(status="final") | models.Q(final_on__isnull=False), name="review_final_has_date"
             ),
+            # DOMAIN §7: 错案 only on a 不合格 review (the error finding is checked by the workflow).
+            models.CheckConstraint(
+                condition=models.Q(wrongful=False) | models.Q(final_grade="unqualified"),
+                name="review_wrongful_is_unqualified",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -248,6 +253,21 @@ class QualityReview(models.Model):
     @property
     def is_overridden(self) -> bool:
         return bool(self.final_grade and self.final_grade != self.computed_grade)
+
+    def wrongful_refusal(self) -> str | None:
+        """Why this review cannot carry the 错案 flag, or None: DOMAIN §7 allows it only on a final grade
+        of 不合格 with at least one error finding (the stored findings; none before the first save)."""
+        if self.final_grade != Grade.UNQUALIFIED:
+            label = self.grade_scale.label(self.final_grade) if self.grade_scale_id else self.final_grade
+            return _("认定错案须评定等级为不合格，本评查为“%(grade)s”") % {"grade": label}
+        if self.pk is None or not self.findings.filter(nature=Nature.ERROR).exists():
+            return _("认定错案须至少有一项性质为“错误”的评查发现")
+        return None
+
+    def clean(self) -> None:
+        why = self.wrongful_refusal() if self.wrongful else None
+        if why:
+            raise ValidationError({"wrongful": why})
 
 
 class Finding(models.Model):
@@ -288,6 +308,7 @@ class ReviewTransition(models.Model):
         RESOLVE = "resolve", _("处理异议")
         OVERRIDE = "override", _("调整等级")
         LAPSE = "lapse", _("异议期届满生效")
+        UNFLAG = "unflag", _("撤销错案认定")
 
     review = models.ForeignKey(
         QualityReview, verbose_name=_("评查"), on_delete=models.CASCADE, related_name="transitions"
