@@ -21,3 +21,15 @@ def today_fixed(monkeypatch):
         return day
 
     return pin
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts in the default language: a request in English (cookie or header) leaves the
+    thread's active language switched, and later tests in the same worker would read English labels."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
