@@ -213,6 +213,8 @@ def test_registering_a_case(client, office):
         "persons": 1,
         "sentencing_recommendation": "none",
         "judgment_accepted": "unknown",
+        "intake": "arrest_review",
+        "received_on": office.cases[0].received_on.isoformat(),
     }
     response = client.post(reverse("cases:create"), data)
     assert response.status_code == 302

@@ -63,6 +63,25 @@ class CaseForm(forms.ModelForm):
         return case
 
 
+class CaseRegistrationForm(CaseForm):
+    """A new case with its intake step (审查逮捕 or 审查起诉 受理) and date: the case counts from it."""
+
+    intake = forms.ChoiceField(label=_("受理环节"))
+    received_on = forms.DateField(label=_("受理日期"), widget=DateInput())
+
+    field_order = ["case_no", "title", "intake", "received_on"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        rule_set = RuleSet.objects.in_force_on(today()) or RuleSet.objects.order_by("-effective_from").first()
+        english = (get_language() or "").startswith("en")
+        intakes = EventType.objects.filter(rule_set=rule_set, kind=EventType.Kind.BASE).order_by("position")
+        self.fields["intake"].choices = [
+            ("", "—"),
+            *((et.code, (et.label_en or et.label_zh) if english else et.label_zh) for et in intakes),
+        ]
+
+
 def event_type_choices(case: Case | None = None) -> list[tuple[str, list[tuple[str, str]]]]:
     """Catalogue steps of the rule set in force, labelled in the active language and grouped by kind;
     for a case, the steps its timeline allows today (the sequence rules, DOMAIN §5) come first."""

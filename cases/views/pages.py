@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from cases import deadlines, services
 from cases.models import Case, ProceduralEvent
 from cases.views.filtering import FILTER_PARAMS, filter_cases
-from cases.views.forms import CaseForm, EventForm
+from cases.views.forms import CaseRegistrationForm, EventForm
 from teams.access import access_for, can_write, can_write_case, visible_cases, visible_teams, writable_unit_ids
 from teams.dashboards import event_labels
 from teams.tables import EXPORT_FORMATS, Column, Table, cell, export_response
@@ -148,16 +148,26 @@ def event_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def case_create(request: HttpRequest) -> HttpResponse:
-    """Register a case (case-management staff); its events are logged on the case page."""
+    """Register a case with its intake step (case-management staff); later events go on the case page."""
     if not can_write(request.user):
         raise Http404
     unit_ids = writable_unit_ids(request.user)
-    form = CaseForm(request.POST or None, unit_ids=unit_ids)
+    form = CaseRegistrationForm(request.POST or None, unit_ids=unit_ids)
     if request.method == "POST" and form.is_valid():
         case = form.save(commit=False)
         try:
-            services.save_case(case)
+            # Both or neither: a case saved without its intake would count nothing (DOMAIN §4).
+            with transaction.atomic():
+                services.save_case(case)
+                services.log_event(
+                    case, form.cleaned_data["intake"], form.cleaned_data["received_on"], persons=case.persons
+                )
+        except services.SequenceRuleError as exc:
+            case.pk = None
+            for violation in exc.violations:
+                form.add_error("received_on", str(violation))
         except ValidationError as exc:
+            case.pk = None
             for message in exc.messages:
                 form.add_error(None, message)
         else:
