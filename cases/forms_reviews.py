@@ -36,7 +36,7 @@ class FindingForm(forms.Form):
     note = forms.CharField(label=_("具体问题"), required=False, max_length=2000)
 
 
-FindingFormSet = forms.formset_factory(FindingForm, extra=3, can_delete=True)
+FindingFormSet = forms.formset_factory(FindingForm, extra=2, can_delete=True)  # more rows: "添加一行"
 
 
 def findings_of(formset) -> list[tuple[str, int, str]]:
