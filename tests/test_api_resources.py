@@ -121,7 +121,7 @@ def test_case_detail_by_url_encoded_case_number_carries_events_and_items(world):
     response = client_for(world, "clerk").get("/api/v1/cases/" + quote(case.case_no) + "/")
     assert response.status_code == 200
     body = response.json()
-    assert body["case_no"] == "检刑受[2025]000001号"
+    assert body["case_no"] == "检刑受〔2025〕000001号"
     assert body["items"] == 2 and body["team"] == "TA" and body["prosecutor"] == "PA-1"
     assert [e["event"] for e in body["events"]] == ["prosecution_review", "supplementary_investigation"]
     assert body["events"][1]["weight"] == 1

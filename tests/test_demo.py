@@ -196,7 +196,7 @@ def test_a_plausible_office(tiny):
     assert in_two.exists()
     assert all(team.memberships.filter(role="leader").count() == 1 for team in Team.objects.all())
     # Numbers follow the 统一受案号 pattern, unique by construction of the model.
-    assert Case.objects.filter(case_no__contains="检刑受[").count() == lines["criminal"]
+    assert Case.objects.filter(case_no__regex=r"检刑受〔\d{4}〕").count() == lines["criminal"]
 
 
 def test_small_demo_tells_the_story_and_has_cases_at_risk(db):

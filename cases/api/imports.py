@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
+from cases.case_numbers import normalise_case_no
 from cases.models import Case
 from teams import access
 from teams.models import Prosecutor, Team, Unit
@@ -100,6 +101,7 @@ KEYED = {
 
 def _check_units(kind, frame, allowed, new_case_units, refuse) -> None:
     column, model, key_field = KEYED[kind]
+    _normalise_case_numbers(frame)
     if column in frame.columns:
         keys = {v for v in frame[column] if v}
         stored = dict(model.objects.filter(**{f"{key_field}__in": keys}).values_list(key_field, "unit_id"))
@@ -128,6 +130,7 @@ def _check_units(kind, frame, allowed, new_case_units, refuse) -> None:
 def _check_events(kind, frame, allowed, new_case_units, refuse) -> None:
     if "case_no" not in frame.columns:
         return
+    _normalise_case_numbers(frame)
     numbers = {v for v in frame["case_no"] if v}
     stored = dict(Case.objects.filter(case_no__in=numbers).values_list("case_no", "unit_id"))
     for row, case_no in frame["case_no"].items():
@@ -135,6 +138,12 @@ def _check_events(kind, frame, allowed, new_case_units, refuse) -> None:
         ok = stored[case_no] in allowed if case_no in stored else new_case_units.get(case_no, True)
         if not ok:
             refuse(kind, row, "case_no", case_no, _("无权导入该案件的诉讼环节"))
+
+
+def _normalise_case_numbers(frame) -> None:
+    """Case numbers in their stored form, as the importer reads them: `[2026]` is the stored 〔2026〕 case."""
+    if "case_no" in frame.columns:
+        frame["case_no"] = [normalise_case_no(str(v).strip()) if v else v for v in frame["case_no"]]
 
 
 class ImportRequestSerializer(serializers.Serializer):

@@ -275,7 +275,7 @@ class _CaseMaker:
         key = (unit_index, day.year, line)
         self.numbers[key] += 1
         case_no = (
-            f"{self.layout.unit_codes[unit_index]}检{names.LINE_LETTER[line]}受[{day.year}]{self.numbers[key]:05d}号"
+            f"{self.layout.unit_codes[unit_index]}检{names.LINE_LETTER[line]}受〔{day.year}〕{self.numbers[key]:05d}号"
         )
 
         events, received, extra = [], None, 0

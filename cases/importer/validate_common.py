@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from django.utils.translation import gettext as _
 
+from cases.case_numbers import normalise_case_no
 from cases.importer.context import CaseRegistry, Catalogue, Organisation
 from cases.importer.parsing import Parsed, map_unique
 from cases.importer.readers import REQUIRED, Sheet
@@ -41,6 +42,9 @@ COLUMNS = {
 }
 
 Progress = Callable[[str, int, int | None], None]
+
+# Columns read in a stored form rather than as written (a case number in any accepted form).
+NORMALISED = {"case_no": normalise_case_no}
 
 
 @functools.cache
@@ -144,7 +148,8 @@ class SheetValidator:
 
     @staticmethod
     def text(frame: pd.DataFrame, name: str) -> pd.Series:
-        """The column's cells as stripped strings ("" where blank or where the column is absent).
+        """The column's cells as stripped strings ("" where blank or where the column is absent), case
+        numbers in their stored form (`NORMALISED`).
 
         Stripped per distinct value: no new string per cell (str.strip returns the same object when
         there is nothing to strip), which keeps a 2.5-million-row file's memory flat.
@@ -152,7 +157,11 @@ class SheetValidator:
         if name not in frame.columns:
             return pd.Series("", index=frame.index, dtype=object)
         codes, uniques = pd.factorize(frame[name].to_numpy(dtype=object), sort=False)
-        stripped = np.array([str(u).strip() for u in uniques] + [""], dtype=object)
+        normalise = NORMALISED.get(name)
+        stripped = [str(u).strip() for u in uniques]
+        if normalise is not None:
+            stripped = [normalise(u) for u in stripped]
+        stripped = np.array([*stripped, ""], dtype=object)
         return pd.Series(stripped[codes], index=frame.index, dtype=object)
 
     def parse(self, frame: pd.DataFrame, name: str, parse, *, required: bool = False, **kw) -> Parsed:

@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from cases.case_numbers import CaseNumberField
 from teams.models import Department, Prosecutor, Team, Unit
 
 
@@ -36,7 +37,8 @@ class Case(models.Model):
         NO = "no", _("不服判")
         UNKNOWN = "unknown", _("未知")
 
-    case_no = models.CharField(_("统一受案号"), max_length=100, unique=True)
+    # Stored as 〔2026〕 whichever form was given; queries compare in that form too (cases.case_numbers).
+    case_no = CaseNumberField(_("统一受案号"), max_length=100, unique=True)
     title = models.CharField(_("案件名称"), max_length=300, blank=True)
     line = models.CharField(_("业务条线"), max_length=20, choices=Line.choices, default=Line.CRIMINAL)
     category = models.CharField(_("罪名类别"), max_length=20, choices=Category.choices, blank=True)
