@@ -124,6 +124,8 @@ def test_form_registers_the_real_form(world, client):
     data = {
         "case_no": VARIANTS[0],
         "title": "某某盗窃案",
+        "intake": "prosecution_review",
+        "received_on": "2025-03-03",
         "line": "criminal",
         "department": prosecutor.department_id,
         "prosecutor": prosecutor.pk,
