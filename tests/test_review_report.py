@@ -42,7 +42,7 @@ def request_for(user):
 def test_printable_page_has_every_part(review):
     html = review_report(request_for(review.ro.lead), review.pk).content.decode()
     for text in (
-        "检刑受[2025]0042号",
+        "检刑受〔2025〕0042号",
         "某某盗窃案",
         "调阅卷宗",
         "文书制作和使用",
@@ -65,7 +65,7 @@ def test_docx_has_the_same_content(review):
     text = "\n".join(p.text for p in doc.paragraphs)
     cells = "\n".join(c.text for t in doc.tables for row in t.rows for c in row.cells)
     assert "案件质量评查意见书" in text and "评定等级：瑕疵" in text and "告知已当场完成" in text
-    assert "检刑受[2025]0042号" in cells and "DO-F01" in cells and "错别字两处" in cells
+    assert "检刑受〔2025〕0042号" in cells and "DO-F01" in cells and "错别字两处" in cells
 
 
 def test_docx_download_and_access(review):
