@@ -36,7 +36,18 @@ class FindingForm(forms.Form):
     note = forms.CharField(label=_("具体问题"), required=False, max_length=2000)
 
 
-FindingFormSet = forms.formset_factory(FindingForm, extra=2, can_delete=True)  # more rows: "添加一行"
+class BaseFindingFormSet(forms.BaseFormSet):
+    """Findings as table rows: each input is labelled by its column for screen readers (no visible label)."""
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        for field in form.fields.values():
+            field.widget.attrs.setdefault("aria-label", str(field.label or _("删除")))
+
+
+FindingFormSet = forms.formset_factory(
+    FindingForm, formset=BaseFindingFormSet, extra=2, can_delete=True
+)  # more rows are added on the page ("添加一行评查发现")
 
 
 def findings_of(formset) -> list[tuple[str, int, str]]:
