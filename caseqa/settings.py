@@ -8,6 +8,7 @@ from pathlib import Path
 
 import dj_database_url
 from csp import constants as csp_constants
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -23,14 +24,22 @@ def envint(name: str, default: str) -> int:
 DEBUG = envbool("DEBUG", "False")
 TESTING = envbool("TESTING")
 # PRODUCTION=1 turns every security default on (HTTPS only, secure cookies, HSTS, SECRET_KEY
-# required); each one can still be overridden by its own variable below. See docs/reliability.md.
+# required); each one can still be overridden by its own variable below. See docs/deploy.md.
 PRODUCTION = envbool("PRODUCTION")
+if PRODUCTION and DEBUG:
+    # DEBUG pages show settings and source to anyone who triggers an error: never in production.
+    raise ImproperlyConfigured("PRODUCTION=1 refuses DEBUG=1: unset DEBUG (or set DEBUG=0) in the environment file")
 SECRET_KEY = os.getenv("SECRET_KEY", "")
 if not SECRET_KEY:
-    if not DEBUG and (PRODUCTION or envbool("REQUIRE_SECRET_KEY")):
-        raise RuntimeError("SECRET_KEY must be set in production")
-    # Development and tests only: production sets SECRET_KEY (see README).
-    SECRET_KEY = "caseqa-insecure-development-key-do-not-use-in-production"
+    # A server that is neither a development box (DEBUG=1) nor a test run must never sign sessions,
+    # CSRF tokens and password-reset links with a key published in the source code.
+    if PRODUCTION or not (DEBUG or TESTING):
+        raise ImproperlyConfigured(
+            "SECRET_KEY must be set (only DEBUG=1 or TESTING=1 run on the development key); generate one with "
+            "python -c 'import secrets; print(secrets.token_urlsafe(60))'"
+        )
+    # The django-insecure- prefix makes `check --deploy` report it (security.W009).
+    SECRET_KEY = "django-insecure-caseqa-development-key-do-not-use-in-production"
 ALLOWED_HOSTS = [h for h in os.getenv("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
 
 INSTALLED_APPS = [
@@ -51,6 +60,7 @@ INSTALLED_APPS = [
     "csp",
     "teams",
     "cases",
+    "ops",
 ]
 
 MIDDLEWARE = [
@@ -120,6 +130,24 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# The shared cache: API throttle counts must be seen by every gunicorn worker and every server, so
+# not local memory. The database cache table by default (created by `migrate`, see ops/apps.py);
+# Redis when CACHE_URL=redis://host:6379/0 is set (Django's own backend, the `redis` package).
+CACHE_URL = os.getenv("CACHE_URL", "")
+if CACHE_URL:
+    if not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+        raise ImproperlyConfigured("CACHE_URL must be a redis://, rediss:// or unix:// URL")
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "caseqa_cache",
+            # Culling at Django's default 300 entries could drop live throttle counts on a busy day.
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    }
+
 # django-axes watches every authenticate() call and refuses locked-out logins before ModelBackend.
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
 # Login lockout: after AXES_FAILURE_LIMIT failures for one username from one address, that pair is
@@ -131,6 +159,10 @@ AXES_COOLOFF_TIME = envint("AXES_COOLOFF_TIME_HOURS", "1")
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_HTTP_RESPONSE_CODE = 429
+# The client's address, also behind the reverse proxy (BEHIND_PROXY=1): the address the proxy appended
+# to X-Forwarded-For, not the proxy's own, so that one client cannot lock out everybody (ops/proxy.py).
+# The attempt counts live in the database (axes' database handler), which every worker shares.
+AXES_CLIENT_IP_CALLABLE = "ops.proxy.client_address"
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -216,7 +248,10 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-if envbool("BEHIND_PROXY"):
+BEHIND_PROXY = envbool("BEHIND_PROXY")
+# How many trusted proxies append to X-Forwarded-For in front of caseqa (deploy/nginx: one).
+TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", "1")
+if BEHIND_PROXY:
     # Behind a TLS-terminating reverse proxy (nginx) that sets X-Forwarded-Proto.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 CSRF_TRUSTED_ORIGINS = [o for o in os.getenv("CSRF_TRUSTED_ORIGINS", "").split(",") if o]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -29,7 +30,9 @@ def run(*args: str) -> tuple[int, float, float]:
     """Run a manage.py command; (exit status, seconds, its own peak RSS in MB)."""
     started = time.monotonic()
     PEAK_FILE.unlink(missing_ok=True)
-    child = subprocess.Popen([*MANAGE, *args], cwd=REPO, stdout=subprocess.DEVNULL)
+    # Without DEBUG a process refuses to start with no SECRET_KEY (caseqa/settings.py): give it a throwaway one.
+    env = {**os.environ, "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50)}
+    child = subprocess.Popen([*MANAGE, *args], cwd=REPO, stdout=subprocess.DEVNULL, env=env)
     status = child.wait()
     return status, time.monotonic() - started, int(PEAK_FILE.read_text()) / 1024
 

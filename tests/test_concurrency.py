@@ -19,7 +19,6 @@ import json
 import os
 import re
 import signal
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -37,6 +36,7 @@ from cases.importer import run_import
 from cases.models import Case, ProceduralEvent
 from cases.ratio import ratio_for
 from tests.factories import CaseFactory, make_office
+from tests.processes import child_database_url
 
 D = datetime.date
 REPO = Path(__file__).resolve().parent.parent
@@ -230,21 +230,6 @@ def test_concurrent_writers_on_different_cases_lose_no_update(pinned_today):
 KILL_CASES = 2_000
 
 
-def _child_database(tmp_path) -> str:
-    """A DATABASE_URL a child process can reach holding this test's committed data."""
-    if connection.vendor == "postgresql":
-        s = connection.settings_dict
-        auth = s["USER"] + (f":{s['PASSWORD']}" if s["PASSWORD"] else "")
-        return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
-    # The in-memory test database is copied to a file the child opens (SQLite's online backup).
-    path = tmp_path / "child.sqlite3"
-    connection.ensure_connection()
-    target = sqlite3.connect(path)
-    connection.connection.backup(target)
-    target.close()
-    return f"sqlite:///{path}"
-
-
 def _manage(url: str, *args: str, stderr=subprocess.STDOUT) -> subprocess.Popen:
     """`manage.py <args>` in a child process on `url`; its own peak memory goes to `child.peak_file`."""
     env = {**os.environ, "DATABASE_URL": url, "TESTING": "1", "PYTHONUNBUFFERED": "1"}
@@ -327,7 +312,7 @@ def _kill_while_writing(url: str, events: Path, sig: signal.Signals) -> int:
 def test_import_killed_midway_leaves_nothing_and_reruns_to_completion(tmp_path):
     """SIGTERM and SIGKILL during the write of an import: nothing partial; a rerun completes it."""
     make_office()
-    url = _child_database(tmp_path)
+    url = child_database_url(tmp_path)
     cases, events = _write_files(tmp_path)
     status, _, out = _finish(_manage(url, "import_data", "--kind", "cases", str(cases)))
     assert status == 0, out

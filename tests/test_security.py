@@ -51,7 +51,8 @@ def test_development_settings_do_fail_check_deploy():
     """The check is not vacuous: the development defaults are reported."""
     result = _manage("check", "--deploy", "--fail-level", "WARNING", DEBUG="1")
     assert result.returncode != 0
-    for warning in ("security.W004", "security.W008", "security.W012", "security.W016", "security.W018"):
+    warnings = ("security.W004", "security.W008", "security.W009", "security.W012", "security.W016", "security.W018")
+    for warning in warnings:
         assert warning in result.stdout + result.stderr
 
 
@@ -59,6 +60,31 @@ def test_production_refuses_to_start_without_a_secret_key():
     result = _manage("check", PRODUCTION="1", SECRET_KEY="", ALLOWED_HOSTS="caseqa.example.org")
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+@pytest.mark.parametrize("debug", [None, "0", "false"])
+def test_without_debug_a_missing_secret_key_refuses_to_start_also_without_production(debug):
+    """Issue 10 L4: DEBUG off and no PRODUCTION once ran on the development key published in the source."""
+    env = {"SECRET_KEY": "", "ALLOWED_HOSTS": "caseqa.example.org"}
+    if debug is not None:
+        env["DEBUG"] = debug
+    result = _manage("check", **env)
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+@pytest.mark.parametrize("env", [{"DEBUG": "1"}, {"TESTING": "1"}])
+def test_the_development_key_serves_only_debug_and_tests_and_check_deploy_flags_it(env):
+    assert _manage("check", SECRET_KEY="", **env).returncode == 0
+    deploy = _manage("check", "--deploy", SECRET_KEY="", **env)
+    assert "security.W009" in deploy.stdout + deploy.stderr
+
+
+@pytest.mark.parametrize("secret_key", ["", "a-real-key-" + "x" * 50])
+def test_production_refuses_debug(secret_key):
+    result = _manage("check", PRODUCTION="1", DEBUG="1", SECRET_KEY=secret_key, ALLOWED_HOSTS="caseqa.example.org")
+    assert result.returncode != 0
+    assert "PRODUCTION=1 refuses DEBUG=1" in result.stderr
 
 
 @pytest.mark.django_db

@@ -47,6 +47,8 @@ def child_environment(**extra: str) -> dict[str, str]:
     """The environment of a server or import child: this database, production-like settings."""
     env = dict(os.environ)
     env.update({"DATABASE_URL": database_url(), "DEBUG": "0", "TESTING": env.get("TESTING", "")})
+    # DEBUG=0 children refuse to start without a key unless TESTING: hand them the parent's.
+    env.setdefault("SECRET_KEY", settings.SECRET_KEY)
     if "DATABASE_REPLICA_URL" not in extra:
         env.pop("DATABASE_REPLICA_URL", None)  # the benchmark measures one database unless told otherwise
     env.update(extra)
