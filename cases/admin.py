@@ -139,11 +139,16 @@ class ServiceWriteForm(forms.ModelForm):
         try:
             self.instance = self.write()
         except services.SequenceRuleError as error:
-            self.add_error(self.rule_error_field, [str(v) for v in error.violations])
+            for violation in error.violations:
+                self.add_error(self.rule_field(violation), str(violation))
         except ValidationError as error:
             self._add_service_error(error)
         else:
             self.written = True
+
+    def rule_field(self, violation) -> str:
+        """The form field a broken sequence rule is shown against."""
+        return self.rule_error_field
 
     def _add_service_error(self, error: ValidationError) -> None:
         if not hasattr(error, "error_dict"):
@@ -157,6 +162,9 @@ class ServiceWriteForm(forms.ModelForm):
 
 class CaseAdminForm(ServiceWriteForm):
     rule_error_field = "closed_on"
+
+    def rule_field(self, violation) -> str:
+        return "line" if violation.rule == "case_line" else self.rule_error_field
 
     class Meta:
         model = Case

@@ -250,8 +250,11 @@ def _sort_key(deadline: Deadline) -> tuple:
 
 
 def current_deadlines(case: Case, today: datetime.date | None = None) -> list[Deadline]:
-    """Every clock running on `case` today, whatever its status; none when the case is closed."""
-    if case.closed_on is not None:
+    """Every clock running on `case` today, whatever its status; none when the case is closed.
+
+    Only criminal cases have these statutory clocks (DOMAIN §5 rule 9, §6).
+    """
+    if case.closed_on is not None or case.line != Case.Line.CRIMINAL:
         return []
     today = today or services.today()
     rows = _event_rows(ProceduralEvent.objects.filter(case_id=case.pk))
@@ -273,7 +276,8 @@ def at_risk(
     within_days = at_risk_days() if within_days is None else within_days
     # Read once per call: settings, gettext and the enum cost more than folding a case.
     term, labels, base = terms(), _labels(), EventType.Kind.BASE.value
-    open_cases = cases_queryset.filter(closed_on__isnull=True).order_by().values("pk")
+    # Only open criminal cases run the statutory clocks (DOMAIN §5 rule 9).
+    open_cases = cases_queryset.filter(closed_on__isnull=True, line=Case.Line.CRIMINAL).order_by().values("pk")
     rows = _event_rows(ProceduralEvent.objects.filter(case_id__in=open_cases)).iterator(chunk_size=5000)
     found: list[Deadline] = []
     for (case_id, case_no), case_rows in groupby(rows, key=lambda row: (row[0], row[1])):

@@ -30,6 +30,12 @@ REVIEW_STAGE_ONLY = frozenset(
     {"supplementary_investigation", "review_extension", "resubmission", "self_supplementary_investigation"}
 )
 MAX_SUPPLEMENTARY_ROUNDS = 2
+# Rule 7: each intake (base step) happens once; a case coming back is a resubmission or a transfer.
+ONE_INTAKE_CODES = frozenset({"arrest_review", "prosecution_review"})
+# Rule 8: trial-stage steps follow a prosecution (提起公诉) dated on or before them.
+NEEDS_INDICTMENT = frozenset({"second_instance", "retrial", "trial_supplementary_investigation", "judgment"})
+# Rule 9: the seeded catalogue (criminal-2020) is the criminal line's; other lines take none of its steps.
+CRIMINAL_LINE = "criminal"
 
 RULE_TITLES = {
     "date_range": _("规则1：环节日期不得晚于今天，也不得早于2000-01-01"),
@@ -39,7 +45,12 @@ RULE_TITLES = {
     "supplementary_limit": _("规则4：退回补充侦查以二次为限"),
     "one_extension_per_period": _("规则5：每个审查起诉期限内只能延长一次"),
     "after_closure": _("规则6：审结后不得再有审查起诉阶段的环节"),
+    "one_intake": _("规则7：每个案件的审查逮捕受理、审查起诉受理各只能有一次"),
+    "needs_indictment": _("规则8：审判阶段的环节须以提起公诉为前提"),
+    "case_line": _("规则9：刑事诉讼环节只适用于刑事案件"),
 }
+# Rules whose violation on a stored event is the case's fault (its closed date or line), not an event's.
+CASE_FIELD_RULES = frozenset({"after_closure", "case_line"})
 
 
 @dataclass(frozen=True)
@@ -85,6 +96,16 @@ def label(code: str) -> str:
     return code
 
 
+def line_label(line: str) -> str:
+    """The label of a case line (业务条线), for messages (falls back to the code)."""
+    from cases.models import Case
+
+    try:
+        return str(Case.Line(line).label)
+    except ValueError:
+        return line
+
+
 def ordered(events: Iterable[EventRecord]) -> list[EventRecord]:
     """Date order; on one date base steps first, then order of entry (stored before incoming)."""
     indexed = list(enumerate(events))
@@ -92,8 +113,13 @@ def ordered(events: Iterable[EventRecord]) -> list[EventRecord]:
     return [event for _i, event in indexed]
 
 
-def _violations(events: list[EventRecord], closed_on: datetime.date | None, today: datetime.date) -> list[Violation]:
+def _violations(
+    events: list[EventRecord], closed_on: datetime.date | None, today: datetime.date, line: str = CRIMINAL_LINE
+) -> list[Violation]:
     found: list[Violation] = []
+    # "Needs X" means an X dated on or before it (§5), whatever the order of entry on that date.
+    indictments = [e.date for e in events if e.code == "indictment"]
+    first_indictment = min(indictments) if indictments else None
     seen: set[str] = set()
     open_return = False
     supplementary_rounds = 0
@@ -101,6 +127,16 @@ def _violations(events: list[EventRecord], closed_on: datetime.date | None, toda
     period_start: datetime.date | None = None
     for event in ordered(events):
         code = event.code
+        if line != CRIMINAL_LINE:
+            found.append(
+                Violation(
+                    "case_line", event, f"{label(code)}（{event.date}）是刑事诉讼环节，本案属{line_label(line)}条线"
+                )
+            )
+        if code in ONE_INTAKE_CODES and code in seen:
+            found.append(Violation("one_intake", event, f"本案已有{label(code)}，不能再受理一次（{event.date}）"))
+        if code in NEEDS_INDICTMENT and (first_indictment is None or first_indictment > event.date):
+            found.append(Violation("needs_indictment", event, f"{label(code)}（{event.date}）之前没有提起公诉"))
         if event.incoming and not (EARLIEST_DATE <= event.date <= today):
             found.append(
                 Violation("date_range", event, f"{label(code)} {event.date}：日期须在 {EARLIEST_DATE} 至 {today} 之间")
@@ -165,28 +201,32 @@ def check_change(
     closed_on: datetime.date | None,
     today: datetime.date,
     before_closed_on: datetime.date | None = None,
+    *,
+    line: str = CRIMINAL_LINE,
+    before_line: str | None = None,
 ) -> list[Violation]:
     """The violations a change to one case's events brings: those of `after` that `before` lacked.
 
     `after` is the whole event set once the change is made, its new or moved events flagged
     `incoming`; `before` the set as stored. Violations already in `before` are not the change's
     fault and are not reported. A violation on a stored event is blamed on the last incoming event
-    ordered before it, else on the first incoming one; one caused only by a new closed date, or by
-    a deletion, has no incoming event to blame (`blamed` None: the case row or form is at fault).
+    ordered before it, else on the first incoming one; one caused only by a new closed date or line, or
+    by a deletion, has no incoming event to blame (`blamed` None: the case row or form is at fault).
     """
-    already = {_key(v) for v in _violations(list(before), before_closed_on, today)}
+    before_line = line if before_line is None else before_line
+    already = {_key(v) for v in _violations(list(before), before_closed_on, today, before_line)}
     after = list(after)
     in_order = ordered(after)
     positions = {id(event): position for position, event in enumerate(in_order)}
     incoming = [e for e in in_order if e.incoming]
     result = []
-    for violation in _violations(after, closed_on, today):
+    for violation in _violations(after, closed_on, today, line):
         if not violation.event.incoming and _key(violation) in already:
             continue
         if violation.event.incoming:
             violation.blamed = violation.event
-        elif violation.rule == "after_closure" or not incoming:
-            violation.blamed = None  # a new closed date or a deletion is at fault, not an incoming event
+        elif violation.rule in CASE_FIELD_RULES or not incoming:
+            violation.blamed = None  # a new closed date or line, or a deletion, is at fault: no incoming event
         else:
             earlier = [e for e in in_order[: positions[id(violation.event)]] if e.incoming]
             violation.blamed = earlier[-1] if earlier else incoming[0]
@@ -200,8 +240,13 @@ def check_sequence(
     closed_on: datetime.date | None,
     today: datetime.date,
     stored_closed_on: datetime.date | None = None,
+    *,
+    line: str = CRIMINAL_LINE,
+    stored_line: str | None = None,
 ) -> list[Violation]:
-    """The violations that incoming events (or a new closed date) bring to one case's stored events."""
+    """The violations that incoming events (or a new closed date or line) bring to one case's stored events."""
     stored = [EventRecord(e.code, e.date, e.ref, False, e.kind) for e in stored]
     incoming = [EventRecord(e.code, e.date, e.ref, True, e.kind) for e in incoming]
-    return check_change(stored, stored + incoming, closed_on, today, stored_closed_on)
+    return check_change(
+        stored, stored + incoming, closed_on, today, stored_closed_on, line=line, before_line=stored_line
+    )

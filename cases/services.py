@@ -129,7 +129,9 @@ def log_event(
         if ProceduralEvent.objects.filter(case=locked, event_type__code=code, date=date).exists():
             raise ValidationError({"event": f"该案件已有 {date} 的同一环节记录"}, code="duplicate_event")
         incoming = EventRecord(code, date, "new", True, event_type.kind)
-        violations = check_sequence(stored_records(locked), [incoming], locked.closed_on, today(), locked.closed_on)
+        violations = check_sequence(
+            stored_records(locked), [incoming], locked.closed_on, today(), locked.closed_on, line=locked.line
+        )
         if violations:
             raise SequenceRuleError(violations)
         with rollup.maintained([locked.pk]):
@@ -161,7 +163,7 @@ def update_event(event: ProceduralEvent, **changes) -> ProceduralEvent:
             moved = EventRecord(code, date, event.pk, True, event_type.kind)
             before = stored_records(locked)
             after = [*stored_records(locked, exclude_id=event.pk), moved]
-            violations = check_change(before, after, locked.closed_on, today(), locked.closed_on)
+            violations = check_change(before, after, locked.closed_on, today(), locked.closed_on, line=locked.line)
             if violations:
                 raise SequenceRuleError(violations)
             event.event_type, event.date = event_type, date
@@ -178,7 +180,9 @@ def delete_event(event: ProceduralEvent) -> None:
     with transaction.atomic():
         locked = _lock(event.case)
         remaining = stored_records(locked, exclude_id=event.pk)
-        violations = check_change(stored_records(locked), remaining, locked.closed_on, today(), locked.closed_on)
+        violations = check_change(
+            stored_records(locked), remaining, locked.closed_on, today(), locked.closed_on, line=locked.line
+        )
         if violations:
             raise SequenceRuleError(violations)
         with rollup.maintained([locked.pk]):
@@ -194,8 +198,16 @@ def save_case(case: Case) -> Case:
     with transaction.atomic():
         if case.pk:
             previous = Case.objects.select_for_update().get(pk=case.pk)
-            if case.closed_on != previous.closed_on:
-                violations = check_sequence(stored_records(previous), [], case.closed_on, today(), previous.closed_on)
+            if case.closed_on != previous.closed_on or case.line != previous.line:
+                violations = check_sequence(
+                    stored_records(previous),
+                    [],
+                    case.closed_on,
+                    today(),
+                    previous.closed_on,
+                    line=case.line,
+                    stored_line=previous.line,
+                )
                 if violations:
                     raise SequenceRuleError(violations)
             # Derived fields are the database's, never a stale in-memory copy's.

@@ -5,8 +5,8 @@ import datetime
 import pytest
 from django.test import override_settings
 
-from cases import deadlines
-from cases.models import Case
+from cases import deadlines, services
+from cases.models import Case, ProceduralEvent
 from cases.services import log_event, save_case
 from tests.factories import make_case
 
@@ -37,9 +37,10 @@ def test_arrest_review_runs_seven_days_until_a_decision(org, pinned):
 
 
 def test_a_decision_before_a_new_arrest_review_does_not_stop_its_clock(org, pinned):
-    case = make_case(
-        org.prosecutors[0],
-        [("arrest_review", D(2025, 3, 1)), ("arrest_decision", D(2025, 3, 5)), ("arrest_review", D(2025, 4, 10))],
+    case = make_case(org.prosecutors[0], [("arrest_review", D(2025, 3, 1)), ("arrest_decision", D(2025, 3, 5))])
+    # A second intake is refused since rule 7; rows stored before it still fold to the latest clock.
+    ProceduralEvent.objects.create(
+        case=case, event_type=services.event_type_for("arrest_review"), date=D(2025, 4, 10), prosecutor=case.prosecutor
     )
     (deadline,) = deadlines.current_deadlines(case, today=D(2025, 4, 12))
     assert deadline.starts_on == D(2025, 4, 10) and deadline.due_on == D(2025, 4, 17)

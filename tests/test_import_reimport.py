@@ -39,6 +39,7 @@ def workbook(tmp_path, title="甲案", note="首次受理", name="book.xlsx"):
                     ["K-1", "supplementary_investigation", "2025-02-20"],
                     ["K-2", "prosecution_review", "2025-03-01"],
                     ["K-2", "review_extension", "2025-03-25"],
+                    ["K-2", "indictment", "2025-06-30"],  # rule 8: the 二审 needs it
                     ["K-2", "second_instance", "2025-08-01"],
                 ],
             ),
@@ -50,15 +51,15 @@ def test_reimporting_the_same_file_changes_nothing(org, today, tmp_path):
     path = workbook(tmp_path)
     first = run_import(path)
     assert first.ok, first.errors
-    assert first.counts["cases"]["created"] == 2 and first.counts["events"]["created"] == 6
+    assert first.counts["cases"]["created"] == 2 and first.counts["events"]["created"] == 7
     after_first = table_counts()
-    assert after_first["case_history"] == 2 and after_first["event_history"] == 6
+    assert after_first["case_history"] == 2 and after_first["event_history"] == 7
     stamps = dict(Case.objects.values_list("case_no", "updated_at"))
     facts = rollup.snapshot()
     second = run_import(path)
     assert second.ok, second.errors
     assert second.counts["cases"] == {"created": 0, "updated": 0, "unchanged": 2}
-    assert second.counts["events"] == {"created": 0, "updated": 0, "unchanged": 6}
+    assert second.counts["events"] == {"created": 0, "updated": 0, "unchanged": 7}
     assert table_counts() == after_first  # no new rows, no new history entries
     assert dict(Case.objects.values_list("case_no", "updated_at")) == stamps
     assert rollup.snapshot() == facts
@@ -71,7 +72,7 @@ def test_a_changed_field_is_updated_with_an_audit_entry(org, today, tmp_path):
     report = run_import(workbook(tmp_path, title="甲案（更正）", note="更正备注", name="fixed.xlsx"))
     assert report.ok, report.errors
     assert report.counts["cases"] == {"created": 0, "updated": 1, "unchanged": 1}
-    assert report.counts["events"] == {"created": 0, "updated": 1, "unchanged": 5}
+    assert report.counts["events"] == {"created": 0, "updated": 1, "unchanged": 6}
     case = Case.objects.get(case_no="K-1")
     assert case.title == "甲案（更正）"
     titles = list(case.history.order_by("history_id").values_list("history_type", "title"))
@@ -118,7 +119,7 @@ def test_given_received_date_differing_from_the_derived_one_is_a_warning(org, to
                 [
                     ["W-1", "prosecution_review", "2025-01-05"],
                     ["W-2", "arrest_review", "2025-02-01"],
-                    ["W-3", "judgment", "2025-04-01"],
+                    ["W-3", "detention_extension", "2025-04-01"],
                 ],
             ),
         },
@@ -138,7 +139,7 @@ def test_dry_run_validates_without_writing(org, today, tmp_path):
     before = table_counts()
     report = run_import(workbook(tmp_path), dry_run=True)
     assert report.ok and not report.written
-    assert report.counts["events"]["created"] == 6
+    assert report.counts["events"]["created"] == 7
     assert table_counts() == before
 
 
@@ -146,9 +147,9 @@ def test_command_imports_and_reports_progress_and_summary(org, today, tmp_path, 
     monkeypatch.setattr("cases.importer.readers.CHUNK_ROWS", 2)
     call_command("import_data", str(workbook(tmp_path)), "--progress-every", "2")
     out, err = capsys.readouterr()
-    assert "events: 2/6 rows validated" in err and "events: 6/6 rows validated" in err
+    assert "events: 2/7 rows validated" in err and "events: 7/7 rows validated" in err
     assert "cases：新增 2，更新 0，未变 0" in out
-    assert "events：新增 6，更新 0，未变 0" in out
+    assert "events：新增 7，更新 0，未变 0" in out
     assert Case.objects.count() == 2
 
 

@@ -107,7 +107,11 @@ def test_rule6_event_after_the_closed_date(org, today, tmp_path):
     case = make_case(org.prosecutors[0], [("prosecution_review", D(2025, 1, 1))], closed_on=D(2025, 4, 1))
     report = import_events(
         tmp_path,
-        [(case.case_no, "supplementary_investigation", "2025-04-02"), (case.case_no, "second_instance", "2025-05-01")],
+        [
+            (case.case_no, "supplementary_investigation", "2025-04-02"),
+            (case.case_no, "indictment", "2025-04-01"),
+            (case.case_no, "second_instance", "2025-05-01"),
+        ],
     )
     assert rules_of(report) == [(2, "event", "规则6")]  # a post-closure trial step is fine
 
@@ -142,7 +146,7 @@ def test_incoming_event_that_makes_a_stored_one_break_a_rule(org, today, tmp_pat
     # An earlier third round: the stored round of 2025-03-01 becomes the third; the incoming row is blamed.
     report = import_events(
         tmp_path,
-        [(case.case_no, "judgment", "2025-06-01"), (case.case_no, "supplementary_investigation", "2025-01-20")],
+        [(case.case_no, "indictment", "2025-06-01"), (case.case_no, "supplementary_investigation", "2025-01-20")],
     )
     assert rules_of(report) == [(3, "event", "规则4")]
     assert "2025-03-01" in report.errors[0].reason

@@ -150,7 +150,11 @@ def test_rule6_no_review_stage_step_after_closure(org, code):
 
 
 def test_rule6_trial_and_post_closure_steps_may_follow(org):
-    case = make_case(org.prosecutors[0], [("prosecution_review", D(2025, 1, 1))], closed_on=D(2025, 2, 1))
+    case = make_case(
+        org.prosecutors[0],
+        [("prosecution_review", D(2025, 1, 1)), ("indictment", D(2025, 2, 1))],
+        closed_on=D(2025, 2, 1),
+    )
     for code in ("second_instance", "prosecution_withdrawal", "retrial", "judgment"):
         services.log_event(case, code, D(2025, 3, 1))
     case.refresh_from_db()

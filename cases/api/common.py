@@ -81,10 +81,14 @@ class FormatNegotiation(DefaultContentNegotiation):
         return chosen
 
 
+# Rules a case's own field can break (its closed date, its line): reported against that field.
+CASE_FIELDS = {"after_closure": "closed_on", "case_line": "line"}
+
+
 def violation_field(violation: Violation, on_case: bool = False) -> str:
     """The request field a broken sequence rule is reported against."""
-    if violation.rule == "after_closure" and (on_case or violation.blamed is None):
-        return "closed_on"
+    if violation.rule in CASE_FIELDS and (on_case or violation.blamed is None):
+        return CASE_FIELDS[violation.rule]
     if violation.rule in ("date_range", "after_closure"):
         return "date"
     return "event"

@@ -213,8 +213,9 @@ def _indictment(b: _Builder, day: datetime.date) -> None:
 
 
 def other_line_timeline(rng: random.Random, received: datetime.date, today: datetime.date) -> Timeline:
-    """A non-criminal matter: received (the catalogue's base step) and closed within a few months."""
-    timeline = Timeline(events=[("prosecution_review", received, "受理")])
+    """A non-criminal matter, closed within a few months: no events, since the seeded catalogue is the
+    criminal line's (DOMAIN §5 rule 9; such a case counts nothing until its line has a catalogue)."""
+    timeline = Timeline(events=[])
     closed = received + rng.randint(20, 90) * DAY
     if closed <= today:
         timeline.closed_on = closed

@@ -205,6 +205,10 @@ class Organisation:
         return department
 
 
+# Case lines, criminal first (index 0, the default and the only line the seeded catalogue applies to).
+LINES = [Case.Line.CRIMINAL.value, *(v for v in Case.Line.values if v != Case.Line.CRIMINAL)]
+
+
 class CaseRegistry:
     """Case numbers the import mentions → compact per-case facts (stored id, prosecutor, closed dates)."""
 
@@ -216,12 +220,18 @@ class CaseRegistry:
         self.stored_closed = array("i")  # ordinal of the stored closed date, 0 if open or new
         self.new_closed = array("i")  # ordinal of the closed date the import sets, 0 if it sets none
         self.case_rows = array("i")  # row of the case in the cases sheet, 0 if not there
+        # Case line (§5 rule 9) as an index into LINES: stored (criminal for a new case), and the one the import
+        # sets (−1 if it sets none).
+        self.stored_line = array("b")
+        self.new_line = array("b")
         self.unknown: set[str] = set()
 
     def __len__(self) -> int:
         return len(self.case_nos)
 
-    def _append(self, case_no: str, pk: int, prosecutor_id: int, closed: datetime.date | None) -> int:
+    def _append(
+        self, case_no: str, pk: int, prosecutor_id: int, closed: datetime.date | None, line: str = LINES[0]
+    ) -> int:
         key = len(self.case_nos)
         self.index[case_no] = key
         self.case_nos.append(case_no)
@@ -230,7 +240,22 @@ class CaseRegistry:
         self.stored_closed.append(closed.toordinal() if closed else 0)
         self.new_closed.append(0)
         self.case_rows.append(0)
+        self.stored_line.append(LINES.index(line))
+        self.new_line.append(-1)
         return key
+
+    def set_line(self, key: int, line: str) -> None:
+        """The line the import gives a case (a new case's is stored as given: no change to check)."""
+        if self.ids[key]:
+            self.new_line[key] = LINES.index(line)
+        else:
+            self.stored_line[key] = LINES.index(line)
+
+    def line_indexes(self) -> tuple[np.ndarray, np.ndarray]:
+        """(line after the import, stored line) of every case, as indexes into LINES (0 = criminal)."""
+        stored = np.frombuffer(self.stored_line, dtype=np.int8) if len(self) else np.zeros(0, np.int8)
+        new = np.frombuffer(self.new_line, dtype=np.int8) if len(self) else np.zeros(0, np.int8)
+        return np.where(new >= 0, new, stored), stored
 
     def load(self, case_nos: Iterable[str]) -> None:
         """Look up, in batches, the stored cases among `case_nos` not seen before."""
@@ -238,9 +263,9 @@ class CaseRegistry:
         if not wanted:
             return
         table = Case._meta.db_table
-        sql = f"SELECT id, case_no, prosecutor_id, closed_on FROM {table} WHERE case_no {{in}}"
-        for pk, case_no, prosecutor_id, closed_on in select_in(sql, wanted):
-            self._append(case_no, pk, prosecutor_id, as_date(closed_on))
+        sql = f"SELECT id, case_no, prosecutor_id, closed_on, line FROM {table} WHERE case_no {{in}}"
+        for pk, case_no, prosecutor_id, closed_on, line in select_in(sql, wanted):
+            self._append(case_no, pk, prosecutor_id, as_date(closed_on), line if line in LINES else LINES[0])
         self.unknown.update(n for n in wanted if n not in self.index)
 
     def release_index(self) -> None:

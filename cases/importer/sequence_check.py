@@ -17,16 +17,19 @@ import pandas as pd
 from django.utils.translation import gettext as _
 
 from cases import services
-from cases.importer.context import as_date
+from cases.importer.context import LINES, as_date
 from cases.importer.db import select_in
 from cases.importer.parsing import ordinal_to_date
 from cases.importer.validate_common import ImportContext
 from cases.models import EventType, ProceduralEvent
 from cases.sequence_rules import (
+    CASE_FIELD_RULES,
     EARLIEST_DATE,
     MAX_SUPPLEMENTARY_ROUNDS,
+    NEEDS_INDICTMENT,
     NEEDS_PREDECESSOR,
     NEEDS_PROSECUTION_REVIEW,
+    ONE_INTAKE_CODES,
     REVIEW_STAGE_ONLY,
     EventRecord,
     Violation,
@@ -80,6 +83,7 @@ class _Checker:
         )
         self.stored_closed = stored_closed
         self.closed = np.where(new_closed > 0, new_closed, stored_closed)
+        self.line, self.stored_line = self.registry.line_indexes()
         self.outcome = Outcome()
 
     def run(self) -> Outcome:
@@ -96,7 +100,8 @@ class _Checker:
         return self.outcome
 
     def _keys_to_check(self) -> np.ndarray:
-        wanted = [np.flatnonzero((self.closed != self.stored_closed) & (self.ids > 0))]
+        changed = (self.closed != self.stored_closed) | (self.line != self.stored_line)
+        wanted = [np.flatnonzero(changed & (self.ids > 0))]
         if self.events is not None:
             wanted.append(np.unique(self.events.case_keys))
         if self.cases_sheet is not None:
@@ -209,6 +214,7 @@ class _Checker:
         idx = self.code_index.get
         flagged = df["incoming"].to_numpy(dtype=bool) & ((date < EARLIEST_DATE.toordinal()) | (date > self.today))
         needs = [(x, "prosecution_review") for x in NEEDS_PROSECUTION_REVIEW] + list(NEEDS_PREDECESSOR.items())
+        needs += [(x, "indictment") for x in NEEDS_INDICTMENT]
         for needed in {y for _x, y in needs}:
             first = df[code == idx(needed, -2)].groupby("case")["date"].min()
             first_of_row = pd.Series(case).map(first).to_numpy(dtype=float)
@@ -228,6 +234,10 @@ class _Checker:
             flagged_cases = set()
         extensions = df[code == idx("review_extension", -2)].groupby("case").size()
         flagged_cases.update(extensions[extensions > 1].index.tolist())
+        for intake in ONE_INTAKE_CODES:
+            intakes = df[code == idx(intake, -2)].groupby("case").size()
+            flagged_cases.update(intakes[intakes > 1].index.tolist())
+        flagged |= (self.line[case] != 0) | (self.stored_line[case] != 0)  # rule 9: a case of another line
         stage_only = np.isin(code, [idx(c, -2) for c in REVIEW_STAGE_ONLY])
         closed = self.closed[case]
         flagged |= stage_only & (closed > 0) & (date > closed)
@@ -246,7 +256,10 @@ class _Checker:
                 stored.append(EventRecord(code, day, ("id", int(record.id)), False, kind))
         closed = ordinal_to_date(self.closed[key])
         stored_closed = ordinal_to_date(self.stored_closed[key])
-        for violation in check_sequence(stored, incoming, closed, services.today(), stored_closed):
+        line, stored_line = LINES[self.line[key]], LINES[self.stored_line[key]]
+        for violation in check_sequence(
+            stored, incoming, closed, services.today(), stored_closed, line=line, stored_line=stored_line
+        ):
             self._report(key, violation, incoming)
 
     def _report(self, key: int, violation: Violation, incoming: list[EventRecord]) -> None:
@@ -257,7 +270,7 @@ class _Checker:
                 "date": violation.event.date,
             }
         blamed = violation.blamed
-        if blamed is None and violation.rule != "after_closure" and incoming:
+        if blamed is None and violation.rule not in CASE_FIELD_RULES and incoming:
             blamed = incoming[0]
         if blamed is not None:
             column = "date" if violation.rule == "date_range" else "event"
@@ -265,6 +278,9 @@ class _Checker:
             self.report.error("events", blamed.ref[1], column, value, reason)
             return
         row = self.registry.case_rows[key]
+        if violation.rule == "case_line":
+            self.report.error("cases", row or 1, "line", LINES[self.line[key]], reason)
+            return
         closed = ordinal_to_date(self.closed[key])
         self.report.error("cases", row or 1, "closed_on", closed.isoformat() if closed else "", reason)
 

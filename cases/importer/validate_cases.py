@@ -159,6 +159,8 @@ class CaseValidator(SheetValidator):
         closed = given["closed_on"]
         if closed:
             registry.new_closed[key] = closed
+        if given["line"] is not None:
+            registry.set_line(key, given["line"])
 
     def new_values(self, key: int) -> dict:
         """Field values of a case to create: the given ones, defaults for the rest."""
