@@ -106,7 +106,12 @@ def _next_steps(case: Case, types: list[EventType]) -> set[str]:
         et.code
         for et in types
         if not check_sequence(
-            stored, [EventRecord(et.code, day, "new", True, et.kind)], case.closed_on, day, case.closed_on
+            stored,
+            [EventRecord(et.code, day, "new", True, et.kind)],
+            case.closed_on,
+            day,
+            case.closed_on,
+            line=case.line,
         )
     }
 
