@@ -12,8 +12,9 @@ import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
-from cases import services
+from cases import rollup, services
 from cases.indicators import indicators_for
+from cases.models import Case
 from cases.ratio import RatioFilters, Scope, ratio_for
 from tests.factories import CaseFactory, DepartmentFactory, ProsecutorFactory, TeamFactory, UnitFactory
 from tests.test_access import rolled_back
@@ -56,20 +57,24 @@ def build_office(seed: int = 7) -> dict:
             case_no=f"检刑受[2025]{n:06d}号",
             prosecutor=who,
             team=teams[n % 3] if n % 3 < 2 else None,
-            line="criminal" if n % 5 else "public_interest",
             category=["ordinary", "major", ""][n % 3],
         )
         pattern = PATTERNS[n % len(PATTERNS)]
         for code, offset in pattern:
             services.log_event(case, code, start + datetime.timedelta(days=offset))
+        if n % 5 == 0:
+            # Another line's case with criminal steps, as stored before rule 9: statistics still group it.
+            Case.objects.filter(pk=case.pk).update(line="public_interest")
         case.refresh_from_db()
         if n % 4 == 0 and case.received_on:
             last = start + datetime.timedelta(days=pattern[-1][1])
             case.closed_on = last + datetime.timedelta(days=rng.randrange(1, 30))
             services.save_case(case)
-            if n % 8 == 0:
+            if n % 8 == 0 and n % 5 and case.events.filter(event_type__code="prosecution_review").exists():
+                services.log_event(case, "indictment", case.closed_on)  # rule 8: the 二审 needs it
                 services.log_event(case, "second_instance", case.closed_on + datetime.timedelta(days=20))
         cases.append(case)
+    rollup.rebuild()  # the line updates above bypass the services
     return {"unit": unit, "cases": cases, "people": people, "teams": teams}
 
 

@@ -45,7 +45,7 @@ def build_office_data() -> None:
     services.log_event(open_case, "arrest_reconsideration", D(2025, 5, 12))
     event = services.log_event(open_case, "prosecution_review", D(2025, 6, 1), note="原备注")
     services.update_event(event, note="更正后的备注")  # leaves an audit entry
-    closed_case(p3, D(2025, 7, 1), [("second_instance", D(2025, 8, 3))])
+    closed_case(p3, D(2025, 7, 1), [("state_compensation", D(2025, 8, 3))])
     final_review(c1, ro.reviewer, [("PR-F01", 2, "未及时告知")], on=D(2025, 5, 1))
     final_review(c2, ro.reviewer2, on=D(2025, 5, 2), merit=True)
     Membership.objects.create(team=team, prosecutor=p2, role=Membership.Role.MEMBER, date_from=D(2025, 1, 1))

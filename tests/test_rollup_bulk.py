@@ -95,7 +95,7 @@ def test_import_of_new_cases_and_their_events(org, today, tmp_path):
                     ["N-1", "supplementary_investigation", "2025-02-20", 1, "", ""],
                     ["N-2", "prosecution_review", "2025-03-01", 1, "", ""],
                     ["N-2", "review_extension", "2025-03-25", 1, "", ""],
-                    ["N-2", "second_instance", "2025-10-08", 1, "", ""],
+                    ["N-2", "state_compensation", "2025-10-08", 1, "", ""],
                 ],
             ),
         },
@@ -129,7 +129,7 @@ def test_import_changing_stored_cases_moves_their_facts(org, today, tmp_path):
                     # an earlier base event moves S-3's received month from May to January
                     ["S-3", "arrest_review", "2025-01-20", 1, "", ""],
                     ["S-3", "prosecution_review", "2025-05-05", 2, "P-002", "人数更正"],  # edited: no fact moves
-                    ["S-3", "second_instance", "2025-11-02", 1, "", ""],
+                    ["S-3", "state_compensation", "2025-11-02", 1, "", ""],
                     ["S-1", "review_extension", "2025-04-20", 1, "", ""],
                 ],
             ),
@@ -163,7 +163,7 @@ def test_import_of_new_and_stored_cases_together(org, today, tmp_path):
                 [
                     ["N-9", "prosecution_review", "2025-06-01", 1, "", ""],
                     ["N-9", "review_extension", "2025-06-25", 1, "", ""],
-                    ["S-2", "second_instance", "2025-09-09", 1, "", ""],
+                    ["S-2", "state_compensation", "2025-09-09", 1, "", ""],
                     ["S-2", "review_extension", "2025-02-20", 3, "", "只改人数"],
                 ],
             ),
@@ -430,7 +430,7 @@ def test_events_imported_onto_cases_imported_without_events(org, today, tmp_path
     assert totals(assert_rollup_equals_rebuild()) == {"flow": (5, 8)}
     with_stored = [
         ["N-2", "arrest_reconsideration", D(2025, 2, 9), 1, "", ""],
-        ["S-3", "second_instance", D(2025, 9, 1), 1, "", ""],
+        ["S-3", "state_compensation", D(2025, 9, 1), 1, "", ""],
     ]
     assert run_import(write_xlsx(tmp_path / "e2.xlsx", {"events": (EVENT_HEADER, with_stored)})).ok
     assert totals(assert_rollup_equals_rebuild()) == {"flow": (5, 10)}
