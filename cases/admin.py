@@ -28,6 +28,7 @@ from cases.models import (
     EventType,
     Finding,
     GradeScale,
+    OutcomeChoice,
     ProceduralEvent,
     QualityReview,
     RatioFact,
@@ -102,18 +103,36 @@ class RuleSetAdmin(SimpleHistoryAdmin):
             self.message_user(request, gettext("诉讼环节的类别或权重已修改：相关案件的件数与汇总表已重新计算。"))
 
 
+class OutcomeChoiceInline(admin.TabularInline):
+    """The outcomes an event type records (DOMAIN §3); the indicators read the seeded codes."""
+
+    model = OutcomeChoice
+    fields = ["code", "label_zh", "label_en", "position"]
+    extra = 0
+
+
 @admin.register(EventType)
 class EventTypeAdmin(SimpleHistoryAdmin):
     form = EventTypeForm
     list_display = ["code", "label_zh", "label_en", "kind", "weight", "position", "rule_set"]
     list_filter = ["rule_set", "kind"]
     search_fields = ["code", "label_zh", "label_en"]
+    inlines = [OutcomeChoiceInline]
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         if change and RECOUNT_FIELDS & set(form.changed_data):
             schedule_recount([obj.pk])
             self.message_user(request, gettext("诉讼环节的类别或权重已修改：相关案件的件数与汇总表已重新计算。"))
+
+
+@admin.register(OutcomeChoice)
+class OutcomeChoiceAdmin(SimpleHistoryAdmin):
+    """Outcome choices on their own (also edited inline on their event type)."""
+
+    list_display = ["event_type", "code", "label_zh", "label_en", "position"]
+    list_filter = ["event_type__rule_set", "event_type__code"]
+    search_fields = ["code", "label_zh", "label_en"]
 
 
 # --- cases and events: written through cases.services ----------------------------------------
@@ -203,8 +222,11 @@ class ProceduralEventAdminForm(ServiceWriteForm):
 
     class Meta:
         model = ProceduralEvent
-        fields = ["case", "code", "date", "persons", "prosecutor", "note"]
-        help_texts = {"date": _("保存时按统计规则（DOMAIN §5 顺序规则）检查，违反规则的记录不会保存。")}
+        fields = ["case", "code", "date", "persons", "prosecutor", "note", "outcomes"]
+        help_texts = {
+            "date": _("保存时按统计规则（DOMAIN §5 顺序规则）检查，违反规则的记录不会保存。"),
+            "outcomes": _('结果编码 → 人数，如 {"approved": 2, "not_approved": 1}；人数之和须等于涉及人数'),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -223,6 +245,7 @@ class ProceduralEventAdminForm(ServiceWriteForm):
                 persons=data["persons"],
                 prosecutor=data["prosecutor"],
                 note=data["note"],
+                outcomes=data["outcomes"],
             )
         return services.log_event(
             data["case"],
@@ -231,6 +254,7 @@ class ProceduralEventAdminForm(ServiceWriteForm):
             persons=data["persons"],
             prosecutor=data["prosecutor"],
             note=data["note"],
+            outcomes=data["outcomes"],
         )
 
 

@@ -46,3 +46,37 @@ def seed_criminal_2020(RuleSet, EventType) -> None:
             code=code,
             defaults={"label_zh": label_zh, "label_en": label_en, "kind": kind, "weight": 1, "position": position},
         )
+
+
+# Outcome choices per event type (DOMAIN §3): (event code, [(outcome code, 中文, English)]).
+# The codes are read by the indicators (`cases.outcomes`); an office may relabel or add choices.
+REVIEW_OUTCOMES = [("upheld", "维持", "Upheld"), ("amended", "改判", "Amended"), ("remanded", "发回重审", "Remanded")]
+CRIMINAL_2020_OUTCOMES: list[tuple[str, list[tuple[str, str, str]]]] = [
+    (
+        "arrest_decision",
+        [("approved", "批准逮捕", "Arrest approved"), ("not_approved", "不批准逮捕", "Arrest refused")],
+    ),
+    (
+        "judgment",
+        [
+            ("guilty", "有罪", "Guilty"),
+            ("acquitted", "无罪", "Acquitted"),
+            ("partly_acquitted", "部分无罪", "Partly acquitted"),
+            ("exempted", "免予刑事处罚", "Exempted from criminal punishment"),
+        ],
+    ),
+    ("second_instance", REVIEW_OUTCOMES),
+    ("retrial", REVIEW_OUTCOMES),
+]
+
+
+def seed_outcome_choices(EventType, OutcomeChoice) -> None:
+    """Give every catalogue entry with a seeded code its outcome choices (any rule set); idempotent."""
+    for event_code, choices in CRIMINAL_2020_OUTCOMES:
+        for event_type in EventType.objects.filter(code=event_code):
+            for position, (code, label_zh, label_en) in enumerate(choices):
+                OutcomeChoice.objects.get_or_create(
+                    event_type=event_type,
+                    code=code,
+                    defaults={"label_zh": label_zh, "label_en": label_en, "position": position},
+                )

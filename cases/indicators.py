@@ -15,28 +15,29 @@ Period attribution:
 Case-counted indicators count a case once per group (COUNT DISTINCT), so a case with two 退补 in one
 year counts once in that year's row even when it counts in two monthly rows.
 
-不捕 without a model field: an `arrest_decision` event records a decision on its `persons`; it is a
-decision NOT to arrest when its note begins with one of `NON_ARREST_MARKERS` (``不批准逮捕``,
-``不予批准逮捕``, ``不批捕``, ``不捕``, or in English ``not arrested`` / ``non-arrest``, any case), and
-a decision to arrest otherwise. A mixed decision (some suspects arrested, some not, on one day) has
-no exact form, since events are unique per case, type and date: it counts by its marker, all
-persons one way. An outcome field or a not-arrested persons count on the event (a model change)
-would make it exact; the importer and forms can then fill it from the same markers.
+Outcomes (DOMAIN §3) are read from the events' recorded outcomes, never from notes
+(`cases.outcomes`): 不捕率 counts the persons of arrest decisions by outcome (批准 / 不批准逮捕);
+a decision without a recorded outcome is not counted on either side.
 """
 
 from __future__ import annotations
 
 import datetime
+import functools
+import operator
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connections
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast, Coalesce, Least
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.facts import BASES, COHORT, FLOW, PERIOD_TRUNC, through_case
 from cases.models import Case, ProceduralEvent
+from cases.outcomes import ACQUITTED, AMENDED, ARREST_APPROVED, ARREST_REFUSED, REMANDED
 from cases.ratio import (
     DIMENSIONS,
     EVERYTHING,
@@ -70,9 +71,14 @@ INDICATORS: dict[str, IndicatorSpec] = {
     "non_arrest_rate": IndicatorSpec(_("不捕率"), "persons", None),
     "non_prosecution_rate": IndicatorSpec(_("不诉率"), "persons", None),
     "plea_leniency_rate": IndicatorSpec(_("认罪认罚适用率"), "persons", HIGHER),
-    "sentencing_adoption_rate": IndicatorSpec(_("量刑建议采纳率"), "cases", HIGHER),
-    "judgment_acceptance_rate": IndicatorSpec(_("一审服判率"), "cases", HIGHER),
+    "sentencing_adoption_rate": IndicatorSpec(_("量刑建议采纳率"), "persons", HIGHER),
+    "judgment_acceptance_rate": IndicatorSpec(_("一审服判率"), "persons", HIGHER),
     "self_supplementary_count": IndicatorSpec(_("自行补充侦查"), "events", HIGHER, is_rate=False),
+    # Counterweights from recorded outcomes (DOMAIN §9, issue 16), all by persons.
+    "post_arrest_non_prosecution_rate": IndicatorSpec(_("捕后不诉率"), "persons", LOWER),
+    "acquittal_count": IndicatorSpec(_("无罪判决人数"), "persons", LOWER, is_rate=False),
+    "acquittal_rate": IndicatorSpec(_("无罪判决率"), "persons", LOWER),
+    "amended_remanded_count": IndicatorSpec(_("改判、发回重审人数"), "persons", LOWER, is_rate=False),
 }
 INDICATOR_NAMES = tuple(INDICATORS)
 BETTER: dict[str, str | None] = {name: spec.better for name, spec in INDICATORS.items()}
@@ -89,24 +95,24 @@ class Counterweight:
 # "ratio" is the 案-件比 itself (cases.ratio); the rest are INDICATORS names.
 COUNTERWEIGHTS: dict[str, Counterweight] = {
     "ratio": Counterweight(
-        ("supplementary_rate", "non_prosecution_rate", "judgment_acceptance_rate"),
-        _("案-件比下降而不诉（捕后不诉）或无罪、改判上升，是回避必要退补的警示，不是成绩"),
+        ("post_arrest_non_prosecution_rate", "acquittal_count", "amended_remanded_count", "supplementary_rate"),
+        _("案-件比下降而捕后不诉或无罪、改判上升，是回避必要退补的警示，不是成绩"),
     ),
     "supplementary_rate": Counterweight(
-        ("non_prosecution_rate", "self_supplementary_count", "judgment_acceptance_rate"),
-        _("退查率下降须对照不诉率（捕后不诉）与服判率：该退未退会在后面的环节暴露"),
+        ("post_arrest_non_prosecution_rate", "acquittal_count", "self_supplementary_count"),
+        _("退查率下降须对照捕后不诉率与无罪判决：该退未退会在后面的环节暴露"),
     ),
     "extension_rate": Counterweight(
         ("sentencing_adoption_rate", "judgment_acceptance_rate"),
         _("延长率下降须对照量刑建议采纳率与服判率：审查是否仍然充分"),
     ),
     "non_arrest_rate": Counterweight(
-        ("non_prosecution_rate",),
+        ("post_arrest_non_prosecution_rate",),
         _("不捕率偏低而捕后不诉上升，说明逮捕把关不严"),
     ),
     "non_prosecution_rate": Counterweight(
-        ("non_arrest_rate", "supplementary_rate"),
-        _("不诉率须与不捕率、退查率一并看：捕后不诉多，问题在前面的环节"),
+        ("post_arrest_non_prosecution_rate", "acquittal_rate"),
+        _("不诉率须与捕后不诉率、无罪判决率一并看：该诉不诉与不该诉而诉都是问题"),
     ),
     "plea_leniency_rate": Counterweight(
         ("sentencing_adoption_rate", "judgment_acceptance_rate"),
@@ -117,16 +123,30 @@ COUNTERWEIGHTS: dict[str, Counterweight] = {
         _("量刑建议采纳率须对照提出建议的案件数与服判率"),
     ),
     "judgment_acceptance_rate": Counterweight(
-        ("plea_leniency_rate", "sentencing_adoption_rate"),
-        _("服判率须对照认罪认罚适用与量刑建议采纳情况"),
+        ("amended_remanded_count", "acquittal_rate"),
+        _("服判率须对照改判、发回重审与无罪判决：上诉少不等于判得对"),
     ),
     "self_supplementary_count": Counterweight(
         ("supplementary_rate",),
         _("自行补充侦查受鼓励，但不能用来掩盖应当退回补充侦查的案件"),
     ),
+    "post_arrest_non_prosecution_rate": Counterweight(
+        ("non_arrest_rate",),
+        _("捕后不诉率须对照不捕率：压低捕后不诉不能靠少捕"),
+    ),
+    "acquittal_count": Counterweight(
+        ("non_prosecution_rate", "supplementary_rate"),
+        _("无罪判决须对照不诉率与退查率：该退补或不诉的案件被起诉"),
+    ),
+    "acquittal_rate": Counterweight(
+        ("non_prosecution_rate", "supplementary_rate"),
+        _("无罪判决率须对照不诉率与退查率：该退补或不诉的案件被起诉"),
+    ),
+    "amended_remanded_count": Counterweight(
+        ("judgment_acceptance_rate", "sentencing_adoption_rate"),
+        _("改判、发回重审须对照服判率与量刑建议采纳率"),
+    ),
 }
-
-NON_ARREST_MARKERS = ("不批准逮捕", "不予批准逮捕", "不批捕", "不捕", "not arrested", "non-arrest")
 
 # The event codes the indicators read.
 EVENT_CODES = (
@@ -138,6 +158,8 @@ EVENT_CODES = (
     "non_prosecution",
     "judgment",
     "self_supplementary_investigation",
+    "second_instance",
+    "retrial",
 )
 
 
@@ -192,11 +214,10 @@ def _code(code: str) -> Q:
     return Q(event_type__code=code)
 
 
-def _non_arrest_q() -> Q:
-    q = Q()
-    for marker in NON_ARREST_MARKERS:
-        q |= Q(note__istartswith=marker)
-    return q
+def outcome_persons(*codes: str):
+    """The persons an event records under these outcome codes (0 when it records none of them)."""
+    parts = [Coalesce(Cast(KT(f"outcomes__{code}"), IntegerField()), Value(0)) for code in codes]
+    return functools.reduce(operator.add, parts)
 
 
 def _event_aggregates() -> dict:
@@ -214,14 +235,38 @@ def _event_aggregates() -> dict:
         "e_reviewed": events(_code("prosecution_review")),
         "e_returned": events(_code("supplementary_investigation")),
         "e_extended": events(_code("review_extension")),
-        "e_decided": Sum("persons", filter=_code("arrest_decision")),
-        "e_not_arrested": Sum("persons", filter=_code("arrest_decision") & _non_arrest_q()),
+        "e_decided": Sum(outcome_persons(ARREST_APPROVED, ARREST_REFUSED), filter=_code("arrest_decision")),
+        "e_not_arrested": Sum(outcome_persons(ARREST_REFUSED), filter=_code("arrest_decision")),
         "e_indicted": Sum("persons", filter=_code("indictment")),
         "e_not_prosecuted": Sum("persons", filter=_code("non_prosecution")),
-        "e_judged": events(_code("judgment")),
-        "e_accepted": events(_code("judgment") & Q(case__judgment_accepted=Case.Acceptance.YES)),
+        "e_judged": Sum("persons", filter=_code("judgment")),
+        "e_accepted": Sum("persons", filter=_code("judgment") & Q(case__judgment_accepted=Case.Acceptance.YES)),
         "e_self_supplementary": events(_code("self_supplementary_investigation")),
+        "e_arrested": Sum(outcome_persons(ARREST_APPROVED), filter=_code("arrest_decision")),
+        "e_not_prosecuted_after_arrest": Sum(_not_prosecuted_after_arrest(), filter=_code("non_prosecution")),
+        "e_acquitted": Sum(outcome_persons(ACQUITTED), filter=_code("judgment")),
+        "e_amended_remanded": Sum(
+            outcome_persons(AMENDED, REMANDED), filter=_code("second_instance") | _code("retrial")
+        ),
     }
+
+
+def _not_prosecuted_after_arrest():
+    """Per 不起诉 event: its persons, at most the persons its case had arrested (批准逮捕) by that day.
+
+    Without a person-level register the persons not prosecuted of a partly arrested case are taken to
+    be arrested ones first (the upper bound), so a case never counts more than it arrested.
+    """
+    arrested = (
+        ProceduralEvent.objects.filter(
+            case=OuterRef("case"), event_type__code="arrest_decision", date__lte=OuterRef("date")
+        )
+        .order_by()
+        .values("case")
+        .annotate(n=Sum(outcome_persons(ARREST_APPROVED)))
+        .values("n")
+    )
+    return Least(F("persons"), Coalesce(Subquery(arrested), Value(0)))
 
 
 # The event counts of a group from its cases' rows: cases holding such an event, or sums.
@@ -233,9 +278,13 @@ EVENT_TOTALS = {
     "n_not_arrested": ("sum", "e_not_arrested"),
     "n_indicted": ("sum", "e_indicted"),
     "n_not_prosecuted": ("sum", "e_not_prosecuted"),
-    "n_judged": ("cases", "e_judged"),
-    "n_accepted": ("cases", "e_accepted"),
+    "n_judged": ("sum", "e_judged"),
+    "n_accepted": ("sum", "e_accepted"),
     "n_self_supplementary": ("sum", "e_self_supplementary"),
+    "n_arrested": ("sum", "e_arrested"),
+    "n_not_prosecuted_after_arrest": ("sum", "e_not_prosecuted_after_arrest"),
+    "n_acquitted": ("sum", "e_acquitted"),
+    "n_amended_remanded": ("sum", "e_amended_remanded"),
 }
 
 
@@ -270,8 +319,8 @@ def _case_aggregates() -> dict:
     return {
         "n_closed_persons": Sum("persons"),
         "n_plea_persons": Sum("persons", filter=Q(plea_leniency=True)),
-        "n_proposed": Count("pk", filter=Q(sentencing_recommendation__in=proposed)),
-        "n_adopted": Count("pk", filter=Q(sentencing_recommendation=Case.Sentencing.ADOPTED)),
+        "n_proposed": Sum("persons", filter=Q(sentencing_recommendation__in=proposed)),
+        "n_adopted": Sum("persons", filter=Q(sentencing_recommendation=Case.Sentencing.ADOPTED)),
     }
 
 
@@ -284,14 +333,21 @@ def _values(counts: dict[str, int]) -> dict[str, Indicator]:
         "plea_leniency_rate": ("n_plea_persons", "n_closed_persons"),
         "sentencing_adoption_rate": ("n_adopted", "n_proposed"),
         "judgment_acceptance_rate": ("n_accepted", "n_judged"),
+        "post_arrest_non_prosecution_rate": ("n_not_prosecuted_after_arrest", "n_arrested"),
+        "acquittal_rate": ("n_acquitted", "n_judged"),
+    }
+    plain_counts = {
+        "self_supplementary_count": "n_self_supplementary",
+        "acquittal_count": "n_acquitted",
+        "amended_remanded_count": "n_amended_remanded",
     }
     values = {}
     for name in INDICATOR_NAMES:
         if name == "non_prosecution_rate":
             numerator = counts.get("n_not_prosecuted", 0)
             denominator = counts.get("n_indicted", 0) + numerator
-        elif name == "self_supplementary_count":
-            count = counts.get("n_self_supplementary", 0)
+        elif name in plain_counts:
+            count = counts.get(plain_counts[name], 0)
             values[name] = Indicator(count, None, count)
             continue
         else:

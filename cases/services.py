@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from cases import rollup
 from cases.models import Case, EventType, ProceduralEvent, RuleSet
+from cases.outcomes import choices_for, parse_outcomes
 from cases.sequence_rules import EventRecord, Violation, check_change, check_sequence
 
 
@@ -42,6 +43,15 @@ def event_type_for(code: str, on: datetime.date | None = None) -> EventType:
         return EventType.objects.get(rule_set=rule_set, code=code)
     except EventType.DoesNotExist:
         raise ValidationError({"event": f"未知的诉讼环节编码 {code!r}"}, code="unknown_event") from None
+
+
+def checked_outcomes(event_type: EventType, outcomes, persons: int | None) -> tuple[dict | None, int]:
+    """(outcomes, persons) of an event after `cases.outcomes.parse_outcomes`; errors name the field."""
+    try:
+        parsed, persons = parse_outcomes(choices_for(event_type), outcomes, persons)
+    except ValidationError as exc:
+        raise ValidationError({"outcome": exc.messages}, code="outcome") from None
+    return parsed, persons or 1
 
 
 def stored_records(case: Case, exclude_id: int | None = None) -> list[EventRecord]:
@@ -118,12 +128,18 @@ def log_event(
     code: str,
     date: datetime.date,
     *,
-    persons: int = 1,
+    persons: int | None = 1,
     prosecutor=None,
     note: str = "",
+    outcomes=None,
 ) -> ProceduralEvent:
-    """Record one procedural step of `case`, refusing it if it breaks a sequence rule."""
+    """Record one procedural step of `case`, refusing it if it breaks a sequence rule.
+
+    `outcomes`: the step's outcome as typed or as {code: persons} (`cases.outcomes`); `persons` None
+    means the outcomes' sum (else 1).
+    """
     event_type = event_type_for(code, date)
+    outcomes, persons = checked_outcomes(event_type, outcomes, persons)
     with transaction.atomic():
         locked = _lock(case)
         if ProceduralEvent.objects.filter(case=locked, event_type__code=code, date=date).exists():
@@ -142,6 +158,7 @@ def log_event(
                 persons=persons,
                 prosecutor=prosecutor or locked.prosecutor,
                 note=note,
+                outcomes=outcomes,
             )
             derive_case_fields([locked.pk])
     case.refresh_from_db()
@@ -149,13 +166,14 @@ def log_event(
 
 
 def update_event(event: ProceduralEvent, **changes) -> ProceduralEvent:
-    """Correct an event (type, date, persons, prosecutor, note); the history keeps the old values."""
+    """Correct an event (type, date, persons, prosecutor, note, outcomes); the history keeps the old values."""
     with transaction.atomic():
         locked = _lock(event.case)
         event = ProceduralEvent.objects.select_related("event_type").get(pk=event.pk)
         code = changes.pop("code", event.event_type.code)
         date = changes.pop("date", event.date)
-        if code != event.event_type.code or date != event.date:
+        retyped = code != event.event_type.code
+        if retyped or date != event.date:
             event_type = event_type_for(code, date)
             clash = ProceduralEvent.objects.filter(case=locked, event_type__code=code, date=date).exclude(pk=event.pk)
             if clash.exists():
@@ -167,6 +185,13 @@ def update_event(event: ProceduralEvent, **changes) -> ProceduralEvent:
             if violations:
                 raise SequenceRuleError(violations)
             event.event_type, event.date = event_type, date
+        if {"outcomes", "persons"} & set(changes) or retyped:
+            # The outcomes must still be the (new) type's choices and add up to the persons; new
+            # outcomes without persons set the persons to their sum.
+            default_persons = None if "outcomes" in changes else event.persons
+            given = changes.pop("outcomes", event.outcomes)
+            persons = changes.pop("persons", default_persons)
+            event.outcomes, event.persons = checked_outcomes(event.event_type, given, persons)
         for name, value in changes.items():
             setattr(event, name, value)
         with rollup.maintained([locked.pk]):

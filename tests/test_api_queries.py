@@ -35,7 +35,7 @@ ENDPOINT_QUERIES = {
     "/api/v1/teams/": 3,  # count + page + members
     "/api/v1/cases/": 3,  # count + page + events
     "/api/v1/events/": 2,
-    "/api/v1/event-types/": 3,  # rule set in force + count + page (the catalogue needs no access check)
+    "/api/v1/event-types/": 4,  # rule set in force + count + page + the outcome choices (one prefetch)
     "/api/v1/tokens/": 2,  # own tokens: no access check either
     "/api/v1/cases/at-risk/": 2,  # clocks of open cases + their case details
     f"/api/v1/stats/ratio/?group_by=month,team&{YEAR}": 2,  # roll-up + team codes

@@ -4,7 +4,7 @@ The five cases (2025 unless noted; T = team 合规护企):
 
 - A (P-001, T, 2 persons, closed 03-25, 认罪认罚, 量刑建议 adopted, 服判 yes): 审查起诉 01-10,
   自行补充侦查 01-15, 退补 01-20, 重新移送 02-10, 退补 02-20, 重新移送 03-05, 延长 03-10,
-  起诉 03-20 (2 persons), 一审判决 05-10.
+  起诉 03-20 (2 persons), 一审判决 05-10 (2 persons).
 - B (P-002, no team, 3 persons, closed 02-20, no 认罪认罚): 审查逮捕 01-05, 不批准逮捕 01-09
   (3 persons), 审查起诉 02-01, 不起诉 02-20 (3 persons).
 - C (P-001, T, 1 person, closed 03-05, 认罪认罚, 量刑建议 proposed, 服判 no): 审查逮捕 01-03,
@@ -30,12 +30,12 @@ YEAR = {"date_from": D(2025, 1, 1), "date_to": D(2025, 12, 31)}
 
 
 def build(prosecutor, events, **fields):
-    """A case whose events may carry persons and a note: (code, date[, persons[, note]])."""
+    """A case whose events may carry persons and an outcome: (code, date[, persons[, outcome]])."""
     case = make_case(prosecutor, [], **fields)
     for code, day, *rest in events:
         persons = rest[0] if rest else 1
-        note = rest[1] if len(rest) > 1 else ""
-        services.log_event(case, code, day, persons=persons, note=note)
+        outcome = rest[1] if len(rest) > 1 else None
+        services.log_event(case, code, day, persons=persons, outcomes=outcome)
     return case
 
 
@@ -87,7 +87,7 @@ def _build_cases(org):
         p2,
         [
             ("arrest_review", D(2025, 1, 5), 3),
-            ("arrest_decision", D(2025, 1, 9), 3, "不批准逮捕（证据不足）"),
+            ("arrest_decision", D(2025, 1, 9), 3, "不批准逮捕"),
             ("prosecution_review", D(2025, 2, 1), 3),
             ("non_prosecution", D(2025, 2, 20), 3),
         ],
@@ -141,9 +141,16 @@ FLOW_YEAR = {
     "non_arrest_rate": (3, 4, 0.75),
     "non_prosecution_rate": (3, 7, 0.4286),
     "plea_leniency_rate": (3, 7, 0.4286),
-    "sentencing_adoption_rate": (1, 3, 0.3333),
-    "judgment_acceptance_rate": (1, 3, 0.3333),
+    # Persons (DOMAIN §9, issue 13 D3): A's 2 adopted of A, C, D's 4 proposed; A's 2 of 4 judged accept.
+    "sentencing_adoption_rate": (2, 4, 0.5),
+    "judgment_acceptance_rate": (2, 4, 0.5),
     "self_supplementary_count": (2, None, 2),
+    # C's 1 arrested person was prosecuted; B's 3 not prosecuted were never arrested. No judgment records
+    # an outcome here (see tests/test_counterweights.py), so no acquittal among the 4 persons judged.
+    "post_arrest_non_prosecution_rate": (0, 1, 0.0),
+    "acquittal_count": (0, None, 0),
+    "acquittal_rate": (0, 4, 0.0),
+    "amended_remanded_count": (0, None, 0),
 }
 
 
@@ -174,11 +181,11 @@ def test_flow_by_month_counts_each_event_in_its_own_month(office):
     assert march["extension_rate"] == (1, 1, 1.0)
     assert march["non_prosecution_rate"] == (0, 3, 0.0)
     assert march["plea_leniency_rate"] == (3, 3, 1.0)
-    assert march["sentencing_adoption_rate"] == (1, 2, 0.5)
+    assert march["sentencing_adoption_rate"] == (2, 3, 0.6667)
     assert march["judgment_acceptance_rate"] == (0, 1, 0.0)
     assert april["judgment_acceptance_rate"] == (0, 1, 0.0)
     assert april["supplementary_rate"] == (0, 0, None)
-    assert may["judgment_acceptance_rate"] == (1, 1, 1.0)
+    assert may["judgment_acceptance_rate"] == (2, 2, 1.0)
     # The monthly 退补 cases add up to 3, the year's distinct cases to 2: the total is its own count.
     assert sum(r["supplementary_rate"][0] for r in rows.values()) == 3
     assert figures(report.total) == FLOW_YEAR
@@ -194,7 +201,7 @@ def test_cohort_counts_everything_of_cases_closed_in_the_period(office):
     assert rows["2025-02"]["judgment_acceptance_rate"] == (0, 1, 0.0)
     assert rows["2025-03"]["extension_rate"] == (2, 2, 1.0)
     assert rows["2025-03"]["non_arrest_rate"] == (0, 1, 0.0)
-    assert rows["2025-03"]["judgment_acceptance_rate"] == (1, 2, 0.5)  # A's May judgment counts in March
+    assert rows["2025-03"]["judgment_acceptance_rate"] == (2, 3, 0.6667)  # A's May judgment counts in March
     assert rows["2025-03"]["self_supplementary_count"] == (1, None, 1)
     total = figures(report.total)
     assert total["supplementary_rate"] == (2, 4, 0.5)
@@ -214,7 +221,7 @@ def test_grouped_by_team_with_a_row_for_cases_without_one(office):
     assert team["supplementary_rate"] == (2, 2, 1.0)  # D received in 2024, its 退补 in 2025
     assert team["non_arrest_rate"] == (0, 1, 0.0)
     assert team["plea_leniency_rate"] == (3, 4, 0.75)
-    assert team["sentencing_adoption_rate"] == (1, 3, 0.3333)
+    assert team["sentencing_adoption_rate"] == (2, 4, 0.5)
     assert no_team["supplementary_rate"] == (0, 2, 0.0)
     assert no_team["non_prosecution_rate"] == (3, 3, 1.0)
     assert no_team["sentencing_adoption_rate"] == (0, 0, None)
@@ -227,7 +234,7 @@ def test_grouped_by_quarter_counts_a_case_once_per_quarter(office):
     rows = {row.keys["quarter"]: figures(row) for row in report.rows}
     assert list(rows) == ["2025-Q1", "2025-Q2"]
     assert rows["2025-Q1"]["supplementary_rate"] == (2, 4, 0.5)  # A's January and February 退补: one case
-    assert rows["2025-Q2"]["judgment_acceptance_rate"] == (1, 2, 0.5)
+    assert rows["2025-Q2"]["judgment_acceptance_rate"] == (2, 3, 0.6667)
     assert figures(report.total) == FLOW_YEAR
 
 
@@ -260,19 +267,23 @@ def test_every_rate_is_null_without_a_denominator(office):
     report = indicators_for(date_from=D(2025, 7, 1), date_to=D(2025, 12, 31))
     assert report.rows == []
     values = figures(report.total)
-    assert values.pop("self_supplementary_count") == (0, None, 0)
+    for count in ("self_supplementary_count", "acquittal_count", "amended_remanded_count"):
+        assert values.pop(count) == (0, None, 0)
     assert set(values.values()) == {(0, 0, None)}
 
 
-def test_non_arrest_note_convention(office):
-    notes = {"不捕": 2, "Not arrested: 证据不足": 1, "批准逮捕，但此前曾不捕": 4, "": 1, "不予批准逮捕": 3}
-    for n, (note, persons) in enumerate(notes.items()):
-        build(
-            office.prosecutors[0],
-            [("arrest_review", D(2025, 8, 1 + n), persons), ("arrest_decision", D(2025, 8, 5 + n), persons, note)],
-        )
+def test_non_arrest_counts_recorded_outcomes_never_notes(office):
+    decisions = [
+        (2, "不批准逮捕", ""),
+        (3, "批准逮捕:2;不批准逮捕:1", ""),
+        (4, "approved", "不批准逮捕（旧写法，不再读取）"),
+        (1, None, "不批准逮捕"),  # no outcome recorded: counted on neither side
+    ]
+    for n, (persons, outcome, note) in enumerate(decisions):
+        case = build(office.prosecutors[0], [("arrest_review", D(2025, 8, 1 + n), persons)])
+        services.log_event(case, "arrest_decision", D(2025, 8, 5 + n), persons=persons, outcomes=outcome, note=note)
     total = figures(indicators_for(date_from=D(2025, 8, 1), date_to=D(2025, 8, 31)).total)
-    assert total["non_arrest_rate"] == (6, 11, 0.5455)
+    assert total["non_arrest_rate"] == (3, 9, 0.3333)
 
 
 def test_aggregate_queries_do_not_grow_with_the_data(office, django_assert_num_queries):
@@ -309,12 +320,16 @@ def test_catalogue_of_indicators_directions_and_counterweights():
         "sentencing_adoption_rate",
         "judgment_acceptance_rate",
         "self_supplementary_count",
+        "post_arrest_non_prosecution_rate",
+        "acquittal_count",
+        "acquittal_rate",
+        "amended_remanded_count",
     )
     assert BETTER["supplementary_rate"] == "lower" and BETTER["plea_leniency_rate"] == "higher"
     assert BETTER["non_arrest_rate"] is None and BETTER["self_supplementary_count"] == "higher"
     assert str(INDICATORS["supplementary_rate"].label) == "退查率"
-    # DOMAIN §9: 退查率 is read against 不诉率 (捕后不诉); every counterweight names a known figure.
-    assert "non_prosecution_rate" in COUNTERWEIGHTS["supplementary_rate"].against
+    # DOMAIN §9: 退查率 is read against 捕后不诉率; every counterweight names a known figure.
+    assert "post_arrest_non_prosecution_rate" in COUNTERWEIGHTS["supplementary_rate"].against
     assert set(COUNTERWEIGHTS) == {"ratio", *INDICATOR_NAMES}
     for weight in COUNTERWEIGHTS.values():
         assert set(weight.against) <= set(INDICATOR_NAMES) and str(weight.reason)

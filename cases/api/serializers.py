@@ -13,7 +13,7 @@ from rest_framework import serializers
 
 from cases import services
 from cases.api.common import CodeField
-from cases.models import Case, EventType, ProceduralEvent
+from cases.models import Case, EventType, OutcomeChoice, ProceduralEvent
 from teams import access
 from teams.models import Department, Prosecutor, Team, Unit
 
@@ -45,14 +45,26 @@ def _departments_of_writable_units(user, queryset):
     return queryset if allowed is None else queryset.filter(unit_id__in=allowed)
 
 
+class OutcomeChoiceSerializer(serializers.ModelSerializer):
+    """One outcome an event type can record."""
+
+    class Meta:
+        model = OutcomeChoice
+        fields = ["code", "label_zh", "label_en"]
+        extra_kwargs = {"code": {"help_text": "结果编码 / outcome code"}}
+
+
 class EventTypeSerializer(serializers.ModelSerializer):
-    """A catalogue entry: code, labels, kind (base / extra / neutral) and weight."""
+    """A catalogue entry: code, labels, kind (base / extra / neutral), weight and its outcome choices."""
 
     rule_set = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text="统计规则编码 / rule set")
+    outcome_choices = OutcomeChoiceSerializer(
+        many=True, read_only=True, help_text="该环节可记录的结果（无则为空）/ the outcomes it records, if any"
+    )
 
     class Meta:
         model = EventType
-        fields = ["code", "label_zh", "label_en", "kind", "weight", "position", "rule_set"]
+        fields = ["code", "label_zh", "label_en", "kind", "weight", "position", "rule_set", "outcome_choices"]
         extra_kwargs = {
             "code": {"help_text": "环节编码 / event code"},
             "kind": {"help_text": "base 基础环节 / extra 增加件数 / neutral 不计件"},
@@ -74,7 +86,22 @@ class EventSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ProceduralEvent
-        fields = ["id", "case", "event", "event_label", "kind", "weight", "date", "persons", "prosecutor", "note"]
+        fields = [
+            "id",
+            "case",
+            "event",
+            "event_label",
+            "kind",
+            "weight",
+            "date",
+            "persons",
+            "prosecutor",
+            "note",
+            "outcomes",
+        ]
+        extra_kwargs = {
+            "outcomes": {"help_text": "结果编码 → 人数，未记录为空 / outcome code → persons, null when none"}
+        }
 
     def get_weight(self, event) -> int:
         return event.event_type.counted_weight
@@ -194,7 +221,9 @@ class EventWriteSerializer(serializers.Serializer):
     case = ScopedCodeField(Case, access.writable_cases, slug_field="case_no", help_text="统一受案号 / case number")
     event = serializers.SlugField(max_length=64, help_text="环节编码，见 /api/v1/event-types/ / event code")
     date = serializers.DateField(help_text="环节日期 / date of the step")
-    persons = serializers.IntegerField(min_value=1, max_value=100000, default=1, help_text="涉及人数 / persons")
+    persons = serializers.IntegerField(
+        min_value=1, max_value=100000, required=False, help_text="涉及人数（默认：各结果人数之和，或 1）/ persons"
+    )
     prosecutor = ScopedCodeField(
         Prosecutor,
         access.visible_prosecutors,
@@ -204,6 +233,25 @@ class EventWriteSerializer(serializers.Serializer):
         help_text="经办检察官工号（默认承办检察官）/ handled by, default the case's prosecutor",
     )
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000, help_text="备注 / note")
+    outcome = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=500,
+        help_text='结果：编码或名称（全部人数），或分人数 "批准逮捕:2;不批准逮捕:1" / outcome, or per-outcome persons',
+    )
+    outcomes = serializers.DictField(
+        child=serializers.IntegerField(min_value=1, max_value=100000),
+        required=False,
+        allow_empty=True,
+        help_text="结果编码 → 人数（与 outcome 二选一）/ outcome code → persons, instead of outcome",
+    )
+
+    def validate(self, attrs):
+        if "outcome" in attrs and "outcomes" in attrs:
+            raise serializers.ValidationError({"outcome": [_("outcome 与 outcomes 只能填写一个")]})
+        if "outcome" in attrs:
+            attrs["outcomes"] = attrs.pop("outcome")
+        return attrs
 
     def validate_case(self, case):
         if self.instance is not None and case.pk != self.instance.case_id:
@@ -213,6 +261,7 @@ class EventWriteSerializer(serializers.Serializer):
     def create(self, validated_data):
         case = validated_data.pop("case")
         code, date = validated_data.pop("event"), validated_data.pop("date")
+        validated_data.setdefault("persons", None)  # the outcomes' sum, else 1
         return services.log_event(case, code, date, **validated_data)
 
     def update(self, instance, validated_data):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
@@ -17,7 +18,7 @@ from rest_framework.views import APIView
 
 from cases.api.exports import CSVRenderer, ExportMixin, XLSXRenderer
 from cases.api.params import STATS_PARAMETERS, StatsParams
-from cases.indicators import INDICATOR_NAMES, indicators_for
+from cases.indicators import COUNTERWEIGHTS, INDICATOR_NAMES, INDICATORS, indicators_for
 from cases.ratio import DIMENSIONS, PERIODS, ratio_for
 from teams.access import scope_for
 
@@ -45,8 +46,43 @@ def ratio_row(row) -> dict:
 
 
 def indicator_row(row) -> dict:
-    """One indicators row: group keys, names and each indicator's numerator, denominator and value."""
-    return {**_keys_and_names(row.keys, row.labels), **{n: v.as_dict() for n, v in row.values.items()}}
+    """One indicators row: group keys, names and each indicator's numerator, denominator, value, unit,
+    and its counterweights (DOMAIN §9) with their values in the same group (issue 13 D5)."""
+    figures = {}
+    for name, indicator in row.values.items():
+        against = COUNTERWEIGHTS[name].against
+        figures[name] = {
+            **indicator.as_dict(),
+            "unit": INDICATORS[name].counts,
+            "counterweights": {other: row.values[other].value for other in against if other in row.values},
+        }
+    return {**_keys_and_names(row.keys, row.labels), **figures}
+
+
+def indicator_catalogue() -> dict:
+    """What each figure is: label, unit (persons / cases / events), better direction, and what to read
+    beside it and why; "ratio" is the 案-件比 itself."""
+    catalogue = {
+        name: {
+            "label": str(spec.label),
+            "unit": spec.counts,
+            "better": spec.better,
+            "is_rate": spec.is_rate,
+            "counterweights": list(COUNTERWEIGHTS[name].against),
+            "reason": str(COUNTERWEIGHTS[name].reason),
+        }
+        for name, spec in INDICATORS.items()
+    }
+    ratio = COUNTERWEIGHTS["ratio"]
+    catalogue["ratio"] = {
+        "label": str(_("案-件比")),
+        "unit": "cases",
+        "better": "lower",
+        "is_rate": False,
+        "counterweights": list(ratio.against),
+        "reason": str(ratio.reason),
+    }
+    return catalogue
 
 
 def review_row(row) -> dict:
@@ -117,11 +153,27 @@ class RatioReportSerializer(_ReportSerializer):
 
 
 class IndicatorValueSerializer(serializers.Serializer):
-    """One indicator: numerator over denominator (none for plain counts)."""
+    """One indicator: numerator over denominator (none for plain counts), its unit and counterweights."""
 
     numerator = serializers.IntegerField()
     denominator = serializers.IntegerField(allow_null=True)
     value = serializers.FloatField(allow_null=True)
+    unit = serializers.ChoiceField(["persons", "cases", "events"], help_text="计数单位：人 / 案 / 次 / unit counted")
+    counterweights = serializers.DictField(
+        child=serializers.FloatField(allow_null=True),
+        help_text="对照指标 → 同组取值（DOMAIN §9）/ counterweight → its value in this group",
+    )
+
+
+class IndicatorInfoSerializer(serializers.Serializer):
+    """What a figure is and what to read beside it."""
+
+    label = serializers.CharField()
+    unit = serializers.CharField(help_text="persons / cases / events")
+    better = serializers.CharField(allow_null=True, help_text="lower / higher / null (政策性)")
+    is_rate = serializers.BooleanField()
+    counterweights = serializers.ListField(child=serializers.CharField())
+    reason = serializers.CharField()
 
 
 IndicatorRowSerializer = type(
@@ -136,10 +188,11 @@ IndicatorRowSerializer = type(
 
 
 class IndicatorReportSerializer(_ReportSerializer):
-    """The §9 indicators by group, with the total."""
+    """The §9 indicators by group, with the total, and what each indicator is (`indicators`)."""
 
     results = IndicatorRowSerializer(many=True)
     total = IndicatorRowSerializer()
+    indicators = serializers.DictField(child=IndicatorInfoSerializer(), help_text="指标说明 / what each figure is")
 
 
 class TopFindingSerializer(serializers.Serializer):
@@ -240,7 +293,11 @@ class IndicatorStatsView(_StatsView):
 
     @extend_schema(
         summary="质效指标 / indicators (DOMAIN §9)",
-        description="退查率、延长率、不捕率、不诉率、认罪认罚适用率、量刑建议采纳率、一审服判率、自行补充侦查。",
+        description=(
+            "退查率、延长率、不捕率、不诉率、认罪认罚适用率、量刑建议采纳率、一审服判率、自行补充侦查，"
+            "以及由环节结果计算的对照指标：捕后不诉率、无罪判决人数与比率、改判/发回重审人数。"
+            "每个指标注明计数单位（unit）与对照指标（counterweights，附同组取值）。"
+        ),
         parameters=STATS_PARAMETERS,
         responses=_responses(IndicatorReportSerializer),
     )
@@ -248,7 +305,8 @@ class IndicatorStatsView(_StatsView):
         kwargs = self.engine_kwargs(request)
         report = indicators_for(**kwargs)
         rows = [indicator_row(r) for r in report.rows]
-        return Response(self.envelope(report, kwargs, rows, indicator_row(report.total)))
+        body = self.envelope(report, kwargs, rows, indicator_row(report.total))
+        return Response({**body, "indicators": indicator_catalogue()})
 
 
 def review_engine():

@@ -273,7 +273,9 @@ class EventViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
 class EventTypeViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     """The event catalogue (rule set in force today unless `rule_set` is given); public to every user."""
 
-    queryset = EventType.objects.select_related("rule_set").order_by("position", "code")
+    queryset = (
+        EventType.objects.select_related("rule_set").prefetch_related("outcome_choices").order_by("position", "code")
+    )
     serializer_class = EventTypeSerializer
     filterset_class = EventTypeFilterSet
     lookup_field = "code"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import datetime
+import json
 import random
 import time
 from collections import Counter
@@ -47,7 +48,7 @@ CASE_FIELDS = (
     "created_at",
     "updated_at",
 )
-EVENT_FIELDS = ("id", "case", "event_type", "date", "persons", "prosecutor", "note", "created_at")
+EVENT_FIELDS = ("id", "case", "event_type", "date", "persons", "prosecutor", "note", "outcomes", "created_at")
 # Share of a prosecutor's cases that go to one of the teams they belong to on the received date.
 TEAM_SHARE = 0.8
 # The story for a team lead: extra 退补 in the story team's reviews that end last month.
@@ -265,7 +266,8 @@ class _CaseMaker:
             boost = 0.0
             if team is not None and team.id == self.story_team:
                 boost = STORY_RETURN_BOOST
-            timeline = criminal_timeline(rng, day, self.today, self.rates, boost, self.story_window)
+            outcome_rng = random.Random(f"outcomes|{case_id}")
+            timeline = criminal_timeline(rng, day, self.today, self.rates, boost, self.story_window, outcome_rng)
         else:
             category = ""
             title = f"{suspect}{rng.choice(names.OTHER_LINE_TITLES[line])}案"
@@ -285,7 +287,10 @@ class _CaseMaker:
                 received = date if received is None or date < received else received
             elif kind == EventType.Kind.EXTRA:
                 extra += weight
-            events.append((first_event_id + offset, case_id, type_id, date, persons, person.id, note, self.created_at))
+            outcomes = _outcomes(timeline.outcomes.get(offset), persons)
+            events.append(
+                (first_event_id + offset, case_id, type_id, date, persons, person.id, note, outcomes, self.created_at)
+            )
         items = 1 + extra if received else 0
         case_row = (
             case_id,
@@ -308,6 +313,17 @@ class _CaseMaker:
             self.created_at,
         )
         return case_row, events, timeline
+
+
+def _outcomes(code: str | tuple[str, str] | None, persons: int) -> str | None:
+    """An event's outcomes as stored (JSON text): all persons under one code, or one person split off."""
+    if code is None:
+        return None
+    if isinstance(code, tuple):
+        outcomes = {code[0]: persons - 1, code[1]: 1} if persons > 1 else {code[0]: persons}
+    else:
+        outcomes = {code: persons}
+    return json.dumps(outcomes)
 
 
 def generate(

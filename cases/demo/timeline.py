@@ -38,9 +38,14 @@ class Rates:
 
 @dataclass
 class Timeline:
-    """A case's events (code, date, note) in entry order, its closed date and outcome fields."""
+    """A case's events (code, date, note) in entry order, its closed date and outcome fields.
+
+    `outcomes` maps an event's index to its outcome code, or to two codes when the suspects split
+    (the generator gives the second code one person when the case has several).
+    """
 
     events: list[tuple[str, datetime.date, str]] = field(default_factory=list)
+    outcomes: dict[int, str | tuple[str, str]] = field(default_factory=dict)
     closed_on: datetime.date | None = None
     plea_leniency: bool | None = None
     sentencing_recommendation: str = "none"
@@ -52,9 +57,18 @@ class _Cut(Exception):
 
 
 class _Builder:
-    def __init__(self, rng: random.Random, today: datetime.date, rates: Rates):
+    def __init__(self, rng: random.Random, today: datetime.date, rates: Rates, outcome_rng: random.Random | None):
         self.rng, self.today, self.rates = rng, today, rates
+        # Outcomes draw from their own generator so that adding them left every other step as it was.
+        self.outcome_rng = outcome_rng or random.Random(0)
         self.timeline = Timeline()
+
+    def outcome(self, code: str | tuple[str, str]) -> None:
+        """The outcome of the step just recorded (nothing if it was not recorded)."""
+        self.timeline.outcomes[len(self.timeline.events) - 1] = code
+
+    def pick(self, choices: list[tuple[str, float]]) -> str:
+        return self.outcome_rng.choices([c for c, _w in choices], [w for _c, w in choices])[0]
 
     def at(self, day: datetime.date) -> datetime.date:
         if day > self.today:
@@ -83,13 +97,14 @@ def criminal_timeline(
     rates: Rates,
     return_boost: float = 0.0,
     boost_window: tuple[datetime.date, datetime.date] | None = None,
+    outcome_rng: random.Random | None = None,
 ) -> Timeline:
     """The steps of a criminal case received on `received` (its first base step), cut at `today`.
 
     `return_boost` raises the chance of 退回补充侦查 for reviews starting inside `boost_window` (the
     demo's story: one team's ratio rises last month).
     """
-    b = _Builder(rng, today, rates)
+    b = _Builder(rng, today, rates, outcome_rng)
     try:
         review_start = _arrest_stage(b, received) if rng.random() < rates.arrest_review else received
         if review_start is not None:
@@ -111,7 +126,11 @@ def _arrest_stage(b: _Builder, received: datetime.date) -> datetime.date | None:
     late = rng.random() < rates.late
     decided = b.after(received, 8, 12) if late else b.after(received, 2, 7)
     arrested = rng.random() >= rates.not_arrested
+    before = len(b.timeline.events)
     b.neutral("arrest_decision", decided, "批准逮捕" if arrested else "不批准逮捕")
+    if len(b.timeline.events) > before:
+        split = arrested and b.outcome_rng.random() < 0.15  # some suspects arrested, one not
+        b.outcome(("approved", "not_approved") if split else "approved" if arrested else "not_approved")
     if not arrested:
         if rng.random() < rates.arrest_reconsideration:
             again = b.add("arrest_reconsideration", b.after(decided, 3, 6))
@@ -196,7 +215,11 @@ def _indictment(b: _Builder, day: datetime.date) -> None:
     if rng.random() < b.rates.withdrawal:
         b.add("prosecution_withdrawal", b.after(day, 45, 90))
         return
+    before = len(b.timeline.events)
     judged = b.neutral("judgment", b.after(day, 25, 110))
+    if len(b.timeline.events) > before:
+        verdict = [("guilty", 0.94), ("exempted", 0.035), ("acquitted", 0.015), ("partly_acquitted", 0.01)]
+        b.outcome(b.pick(verdict))
     if t.sentencing_recommendation == "proposed" and adopted:
         t.sentencing_recommendation = "adopted"
     appealed = rng.random() < (0.04 if t.plea_leniency else 0.2)
@@ -204,8 +227,11 @@ def _indictment(b: _Builder, day: datetime.date) -> None:
     if appealed:
         t.judgment_accepted = "no"
         second = b.add("second_instance", b.after(judged, 5, 10))
+        b.outcome(b.pick([("upheld", 0.82), ("amended", 0.18)]))
         if rng.random() < 0.06:
+            b.outcome("remanded")
             b.add("retrial", b.after(second, 30, 90))
+            b.outcome(b.pick([("upheld", 0.7), ("amended", 0.3)]))
     else:
         t.judgment_accepted = "yes"
     if rng.random() < 0.004:

@@ -289,6 +289,19 @@ class CaseRegistry:
 _PARENTHESES = re.compile(r"[（(].*?[)）]")
 
 
+def _outcome_choices() -> dict:
+    """Per event type id, its outcome choices (`cases.outcomes.Choices`); types without any are absent."""
+    from cases.models import OutcomeChoice
+    from cases.outcomes import Choices
+
+    rows: dict[int, list] = {}
+    for type_id, code, label_zh, label_en in OutcomeChoice.objects.order_by("position", "code").values_list(
+        "event_type_id", "code", "label_zh", "label_en"
+    ):
+        rows.setdefault(type_id, []).append((code, label_zh, label_en))
+    return {type_id: Choices.of(choices) for type_id, choices in rows.items()}
+
+
 class Catalogue:
     """Event codes of every rule set, the spellings accepted for them, and the rule set in force by date."""
 
@@ -310,6 +323,7 @@ class Catalogue:
             for spelling in (label_zh, _PARENTHESES.sub("", label_zh), label_en.lower()):
                 labels.setdefault(spelling.strip(), set()).add(code)
         self.code_index = code_index
+        self.outcome_choices = _outcome_choices()
         # Codes first; a label only where it names a single step.
         self.aliases = {spelling: next(iter(c)) for spelling, c in labels.items() if spelling and len(c) == 1}
         self.aliases.update({code.lower(): code for code in code_index})

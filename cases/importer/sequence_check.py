@@ -10,6 +10,7 @@ too many, never too few: it flags every case where any rule could fire, ties in 
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -21,6 +22,7 @@ from cases.importer.context import LINES, as_date
 from cases.importer.db import select_in
 from cases.importer.parsing import ordinal_to_date
 from cases.importer.validate_common import ImportContext
+from cases.importer.validate_events import with_persons
 from cases.models import EventType, ProceduralEvent
 from cases.sequence_rules import (
     CASE_FIELD_RULES,
@@ -44,11 +46,19 @@ class Outcome:
     """What the events of the import do: rows to insert, stored events to update, cases touched."""
 
     new_positions: list[np.ndarray] = field(default_factory=list)  # positions in the event arrays
-    updates: list[tuple[int, int, int, str | None]] = field(default_factory=list)  # (id, persons, staff, note)
+    # (id, persons, staff, note, outcomes)
+    updates: list[tuple[int, int, int, str | None, dict | None]] = field(default_factory=list)
     touched_keys: list[np.ndarray] = field(default_factory=list)
 
     def positions(self) -> np.ndarray:
         return np.concatenate(self.new_positions) if self.new_positions else np.zeros(0, dtype=np.int64)
+
+
+def _json(value):
+    """A stored JSON cell as Python (raw cursors hand JSON back as text on both databases)."""
+    if value is None or isinstance(value, dict):
+        return value
+    return json.loads(value)
 
 
 def check_all(context: ImportContext) -> Outcome:
@@ -129,10 +139,10 @@ class _Checker:
         key_of = dict(zip(ids[ids > 0].tolist(), keys[ids > 0].tolist(), strict=True))
         events, types = ProceduralEvent._meta.db_table, EventType._meta.db_table
         sql = (
-            f"SELECT e.id, e.case_id, t.code, t.kind, e.date, e.persons, e.prosecutor_id, e.note "
+            f"SELECT e.id, e.case_id, t.code, t.kind, e.date, e.persons, e.prosecutor_id, e.note, e.outcomes "
             f"FROM {events} e JOIN {types} t ON t.id = e.event_type_id WHERE e.case_id {{in}}"
         )
-        columns = ("id", "case_id", "code", "kind", "date", "persons", "prosecutor_id", "note")
+        columns = ("id", "case_id", "code", "kind", "date", "persons", "prosecutor_id", "note", "outcomes")
         frame = pd.DataFrame.from_records(list(select_in(sql, sorted(key_of))), columns=columns)
         dates, uniques = pd.factorize(frame["date"], sort=False)
         ordinals = np.array([as_date(d).toordinal() for d in uniques] + [0], dtype=np.int64)
@@ -146,6 +156,7 @@ class _Checker:
                 "persons": frame["persons"].astype(np.int64),
                 "prosecutor": frame["prosecutor_id"].fillna(0).astype(np.int64),
                 "note": frame["note"].astype(object),
+                "outcomes": frame["outcomes"].map(_json).astype(object),
             }
         )
 
@@ -169,7 +180,7 @@ class _Checker:
         if not len(incoming):
             return incoming.assign(incoming=True, id=0)
         on = ["case", "code", "date"]
-        merged = incoming.merge(stored[[*on, "id", "persons", "prosecutor", "note"]], how="left", on=on)
+        merged = incoming.merge(stored[[*on, "id", "persons", "prosecutor", "note", "outcomes"]], how="left", on=on)
         found = merged["id"].notna().to_numpy()
         if found.any():
             self._updates(merged[found])
@@ -180,20 +191,34 @@ class _Checker:
     def _updates(self, matched: pd.DataFrame) -> None:
         e = self.events
         updated = 0
-        for position, pk, persons, prosecutor, note in zip(
+        for position, pk, persons, prosecutor, note, outcomes in zip(
             matched["position"].astype(np.int64).tolist(),
             matched["id"].astype(np.int64).tolist(),
             matched["persons"].astype(np.int64).tolist(),
             matched["prosecutor"].astype(np.int64).tolist(),
             matched["note"].tolist(),
+            matched["outcomes"].tolist(),
             strict=True,
         ):
             staff_index = int(e.staff[position])
             new_persons = int(e.persons[position]) or persons
             new_note = e.notes[position] if e.notes[position] is not None else note
+            new_outcomes = with_persons(e.outcomes[position], new_persons) if e.outcomes[position] else outcomes
+            if new_outcomes and sum(new_outcomes.values()) != new_persons:
+                # New persons against the stored outcomes: they must still add up (cases.outcomes).
+                message = _("各结果人数之和（%(total)d）应等于涉及人数（%(persons)d）；请同时填写 outcome")
+                total = sum(new_outcomes.values())
+                self.report.error(
+                    "events",
+                    int(e.rows[position]),
+                    "persons",
+                    str(new_persons),
+                    message % {"total": total, "persons": new_persons},
+                )
+                continue
             staff_changed = staff_index >= 0 and e.staff_refs[staff_index].id != prosecutor
-            if new_persons != persons or new_note != note or staff_changed:
-                self.outcome.updates.append((pk, new_persons, staff_index, new_note))
+            if new_persons != persons or new_note != note or staff_changed or new_outcomes != outcomes:
+                self.outcome.updates.append((pk, new_persons, staff_index, new_note, new_outcomes))
                 updated += 1
         self.report.count("events", "updated", updated)
         self.report.count("events", "unchanged", len(matched) - updated)

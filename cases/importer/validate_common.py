@@ -38,7 +38,7 @@ COLUMNS = {
         "sentencing_recommendation",
         "judgment_accepted",
     ),
-    "events": ("case_no", "event", "date", "persons", "prosecutor", "note"),
+    "events": ("case_no", "event", "date", "persons", "prosecutor", "note", "outcome"),
 }
 
 Progress = Callable[[str, int, int | None], None]

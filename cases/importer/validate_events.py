@@ -7,20 +7,35 @@ stored events and the sequence rules happen afterwards, case by case (`cases.imp
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from cases.importer.parsing import CellError, ordinal_to_date, parse_date_ordinal, parse_positive_int
 from cases.importer.validate_common import SheetValidator
+from cases.outcomes import Choices, parse_outcomes
+
+ALL_PERSONS = 0  # an outcome's persons in {code: ALL_PERSONS}: all the event's persons, once known
+_COUNTED = re.compile(r"[:：]")
+
+
+def with_persons(outcomes: dict | None, persons: int) -> dict | None:
+    """Outcomes with `ALL_PERSONS` resolved to the event's persons."""
+    if not outcomes:
+        return outcomes
+    return {code: n if n != ALL_PERSONS else persons for code, n in outcomes.items()}
 
 
 class EventValidator(SheetValidator):
-    """events: case_no*, event*, date*, persons, prosecutor, note (event = catalogue code).
+    """events: case_no*, event*, date*, persons, prosecutor, note, outcome (event = catalogue code).
 
     After `run`, the valid rows are in parallel arrays: `rows`, `case_keys` (case registry keys),
     `codes` (catalogue code index), `dates` (ordinals), `persons` (0 = not given), `staff`
-    (index into `staff_refs`, −1 = not given), `notes` (None = not given), `type_ids`, `is_base`.
+    (index into `staff_refs`, −1 = not given), `notes` (None = not given), `outcomes` ({code: persons},
+    None = not given; see `cases.outcomes`), `type_ids`, `is_base`.
     """
 
     kind = "events"
@@ -34,7 +49,7 @@ class EventValidator(SheetValidator):
             parts.append(self._frame(frame))
             done += len(frame)
             self.context.tell(self.kind, done, self.sheet.total)
-        names = ("rows", "case_keys", "codes", "dates", "persons", "staff", "notes")
+        names = ("rows", "case_keys", "codes", "dates", "persons", "staff", "notes", "outcomes")
         if parts:
             arrays = {name: np.concatenate([p[name] for p in parts]) for name in names}
         else:
@@ -43,6 +58,7 @@ class EventValidator(SheetValidator):
         for name, values in arrays.items():
             setattr(self, name, values)
         self._resolve_types()
+        self._check_outcomes()
         self._drop_repeats()
         self.context.event_sheet = self
 
@@ -71,6 +87,8 @@ class EventValidator(SheetValidator):
             notes[notes == ""] = None
         else:
             notes = np.full(int(keep.sum()), None, dtype=object)
+        outcomes = self.text(frame, "outcome").to_numpy(dtype=object)[keep]
+        outcomes[outcomes == ""] = None
         return {
             "rows": rows[keep],
             "case_keys": keys[keep],
@@ -79,6 +97,7 @@ class EventValidator(SheetValidator):
             "persons": persons.values[keep],
             "staff": staff.values[keep],
             "notes": notes,
+            "outcomes": outcomes,
         }
 
     def _staff_index_of(self, code: str) -> int | None:
@@ -107,8 +126,45 @@ class EventValidator(SheetValidator):
                 )
             self._keep(~missing)
 
+    def _check_outcomes(self) -> None:
+        """Outcome cells against their event type's choices (`cases.outcomes.parse_outcomes`), once per
+        distinct (type, cell, persons); persons not given become the outcomes' sum.
+
+        A single outcome without persons on a row without persons stands for all the event's persons,
+        which are known only once the row is matched with a stored event: it is kept as {code: 0}
+        (`ALL_PERSONS`) and resolved by the checker (stored event) or the writer (new event, 1 person).
+        """
+        given = np.flatnonzero(pd.notna(self.outcomes)) if len(self.outcomes) else []
+        if not len(given):
+            return
+        choices = self.context.catalogue.outcome_choices
+        empty = Choices.of([])
+        parsed: dict[tuple, tuple] = {}
+        bad = np.zeros(len(self.rows), dtype=bool)
+        for position in given:
+            text, persons = self.outcomes[position], int(self.persons[position]) or None
+            key = (int(self.type_ids[position]), text, persons)
+            if key not in parsed:
+                try:
+                    outcomes, total = parse_outcomes(choices.get(key[0], empty), text, persons)
+                    if persons is None and len(outcomes) == 1 and not _COUNTED.search(text):
+                        outcomes, total = dict.fromkeys(outcomes, ALL_PERSONS), 0
+                    parsed[key] = (outcomes, total)
+                except ValidationError as exc:
+                    parsed[key] = (None, exc.messages[0])
+            outcomes, total = parsed[key]
+            if outcomes is None:
+                self.report.error(self.kind, self.rows[position], "outcome", text, total)
+                bad[position] = True
+                continue
+            self.outcomes[position] = outcomes
+            self.persons[position] = total
+        if bad.any():
+            self._keep(~bad)
+
     def _keep(self, mask: np.ndarray) -> None:
-        for name in ("rows", "case_keys", "codes", "dates", "persons", "staff", "notes", "type_ids", "is_base"):
+        names = ("rows", "case_keys", "codes", "dates", "persons", "staff", "notes", "outcomes", "type_ids", "is_base")
+        for name in names:
             setattr(self, name, getattr(self, name)[mask])
 
     def _drop_repeats(self) -> None:
@@ -137,6 +193,7 @@ class EventValidator(SheetValidator):
                 self.persons[position] == self.persons[first]
                 and self.staff[position] == self.staff[first]
                 and self.notes[position] == self.notes[first]
+                and self.outcomes[position] == self.outcomes[first]
             )
             if not same:
                 self.report.error(

@@ -6,6 +6,8 @@ or nothing. Cases and events keep their audit trail through django-simple-histor
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 from django.db import transaction
@@ -18,6 +20,7 @@ from cases.importer.parsing import ordinal_to_date
 from cases.importer.sequence_check import Outcome
 from cases.importer.validate_cases import FIELDS
 from cases.importer.validate_common import ImportContext
+from cases.importer.validate_events import with_persons
 from cases.models import Case, ProceduralEvent
 from teams.models import Department, Membership, Prosecutor, Team, Unit
 
@@ -234,6 +237,10 @@ class Writer:
                         "persons": persons,
                         "prosecutor_id": pd.array(np.where(staff > 0, staff, 0), dtype="Int64"),
                         "note": [n or "" for n in e.notes[batch]],
+                        "outcomes": [
+                            json.dumps(with_persons(o, n), ensure_ascii=False) if o else ""
+                            for o, n in zip(e.outcomes[batch], persons.tolist(), strict=True)
+                        ],
                         "created_at": self.history["default_date"].isoformat(),
                     }
                 )
@@ -249,14 +256,16 @@ class Writer:
                     persons=n,
                     prosecutor_id=prosecutor_id or None,
                     note=note or "",
+                    outcomes=with_persons(outcomes, n) or None,
                 )
-                for case_id, type_id, day, n, prosecutor_id, note in zip(
+                for case_id, type_id, day, n, prosecutor_id, note, outcomes in zip(
                     case_ids[keys].tolist(),
                     e.type_ids[batch].tolist(),
                     e.dates[batch].tolist(),
                     persons.tolist(),
                     staff.tolist(),
                     e.notes[batch].tolist(),
+                    e.outcomes[batch].tolist(),
                     strict=True,
                 )
             ]
@@ -268,15 +277,15 @@ class Writer:
             return
         staff_refs = self.context.event_sheet.staff_refs
         for start in range(0, len(updates), BATCH):
-            batch = {pk: (persons, staff, note) for pk, persons, staff, note in updates[start : start + BATCH]}
+            batch = {pk: rest for pk, *rest in updates[start : start + BATCH]}
             objs = list(ProceduralEvent.objects.filter(pk__in=list(batch)))
             for event in objs:
-                persons, staff, note = batch[event.pk]
-                event.persons, event.note = persons, note
+                persons, staff, note, outcomes = batch[event.pk]
+                event.persons, event.note, event.outcomes = persons, note, outcomes
                 if staff >= 0:
                     event.prosecutor_id = staff_refs[staff].id
             bulk_update_with_history(
-                objs, ProceduralEvent, ["persons", "prosecutor", "note"], batch_size=BATCH, **self.history
+                objs, ProceduralEvent, ["persons", "prosecutor", "note", "outcomes"], batch_size=BATCH, **self.history
             )
 
 

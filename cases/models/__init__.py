@@ -2,7 +2,7 @@
 
 from cases.models.assessment import AssessmentScheme, TeamTarget
 from cases.models.case import Case, ProceduralEvent
-from cases.models.catalogue import EventType, RuleSet
+from cases.models.catalogue import EventType, OutcomeChoice, RuleSet
 from cases.models.review import (
     Dimension,
     Finding,
@@ -24,6 +24,7 @@ __all__ = [
     "Grade",
     "GradeScale",
     "Nature",
+    "OutcomeChoice",
     "ProceduralEvent",
     "QualityReview",
     "RatioFact",

@@ -101,6 +101,10 @@ class ProceduralEvent(models.Model):
         Prosecutor, verbose_name=_("经办检察官"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     note = models.TextField(_("备注"), blank=True)
+    # {outcome code: persons} from the event type's `outcome_choices` (DOMAIN §3), persons summing to
+    # `persons`; null when none is recorded. A mapping, not one code, since one arrest decision on three
+    # suspects can approve two and refuse one. Checked by `cases.outcomes.parse_outcomes` on every path.
+    outcomes = models.JSONField(_("结果"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 

@@ -73,3 +73,31 @@ class EventType(models.Model):
     def counted_weight(self) -> int:
         """Items this step adds to its case: its weight if extra, else nothing."""
         return self.weight if self.kind == self.Kind.EXTRA else 0
+
+
+class OutcomeChoice(models.Model):
+    """One outcome an event type can record (批准逮捕, 无罪, 改判…): catalogue data an office edits.
+
+    The code is what events store and what the indicators read (`cases.outcomes` names the codes
+    with a meaning: 不批准逮捕, 无罪, 改判…); labels are what people type and read.
+    """
+
+    event_type = models.ForeignKey(
+        EventType, verbose_name=_("诉讼环节"), on_delete=models.CASCADE, related_name="outcome_choices"
+    )
+    code = models.SlugField(_("结果编码"), max_length=64)
+    label_zh = models.CharField(_("中文名称"), max_length=100)
+    label_en = models.CharField(_("英文名称"), max_length=100)
+    position = models.PositiveSmallIntegerField(_("排序"), default=0)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("环节结果")
+        verbose_name_plural = _("环节结果")
+        ordering = ["event_type", "position", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["event_type", "code"], name="outcome_choice_code_unique_in_event_type")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label_zh}（{self.code}）"

@@ -126,6 +126,12 @@ class EventForm(forms.Form):
         label=_("经办检察官"), queryset=Prosecutor.objects.none(), required=False, empty_label=_("（承办检察官）")
     )
     note = forms.CharField(label=_("备注"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    outcome = forms.CharField(
+        label=_("结果"),
+        required=False,
+        max_length=500,
+        help_text=_("有结果的环节填写：如“批准逮捕”“无罪”“改判”；多名犯罪嫌疑人结果不同时写“批准逮捕:2;不批准逮捕:1”"),
+    )
 
     def __init__(self, *args, case: Case, **kwargs):
         super().__init__(*args, **kwargs)

@@ -12,10 +12,12 @@ from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from cases import deadlines, services
-from cases.models import Case, ProceduralEvent
+from cases.models import Case, OutcomeChoice, ProceduralEvent
+from cases.outcomes import display as outcome_text
 from cases.views.filtering import FILTER_PARAMS, filter_cases
 from cases.views.forms import CaseRegistrationForm, EventForm
 from teams.access import access_for, can_write, can_write_case, visible_cases, visible_teams, writable_unit_ids
@@ -79,8 +81,25 @@ def _visible_case(request: HttpRequest, pk: int) -> Case:
     return get_object_or_404(queryset, pk=pk)
 
 
+def _label_outcomes(events: list[ProceduralEvent]) -> None:
+    """Each event's outcome as people read it (`outcome_display`), with one query for the labels."""
+    english = (get_language() or "").startswith("en")
+    labels = {
+        (type_id, code): (label_en or label_zh) if english else label_zh
+        for type_id, code, label_zh, label_en in OutcomeChoice.objects.filter(
+            event_type_id__in={e.event_type_id for e in events if e.outcomes}
+        ).values_list("event_type_id", "code", "label_zh", "label_en")
+    }
+    for event in events:
+        mine = {code: labels.get((event.event_type_id, code), code) for code in event.outcomes or {}}
+        event.outcome_display = outcome_text(event.outcomes, mine)
+
+
 def _detail_context(request: HttpRequest, case: Case, form: EventForm | None, violations=()) -> dict:
-    events = ProceduralEvent.objects.filter(case=case).select_related("event_type", "prosecutor").order_by("date", "id")
+    events = list(
+        ProceduralEvent.objects.filter(case=case).select_related("event_type", "prosecutor").order_by("date", "id")
+    )
+    _label_outcomes(events)
     history = list(case.history.select_related("history_user").order_by("-history_date")[:50])
     event_history = list(
         ProceduralEvent.history.filter(case_id=case.pk)
@@ -130,6 +149,7 @@ def event_create(request: HttpRequest, pk: int) -> HttpResponse:
                 persons=data["persons"],
                 prosecutor=data["prosecutor"],
                 note=data["note"],
+                outcomes=data["outcome"],
             )
         except services.SequenceRuleError as exc:
             violations = exc.violations

@@ -63,12 +63,13 @@ def browser_context_args(browser_context_args):
 def _seed_if_flushed() -> None:
     """Put back the catalogue and review seeds the migrations wrote, if an earlier transactional
     test's flush removed them (these tests run last, so nothing after them needs the original ids)."""
-    from cases.catalogue_seed import seed_criminal_2020
-    from cases.models import AssessmentScheme, EventType, GradeScale, ReviewItem, RuleSet
+    from cases.catalogue_seed import seed_criminal_2020, seed_outcome_choices
+    from cases.models import AssessmentScheme, EventType, GradeScale, OutcomeChoice, ReviewItem, RuleSet
     from cases.review_seed import seed_reviews
 
     if not EventType.objects.exists():
         seed_criminal_2020(RuleSet, EventType)
+        seed_outcome_choices(EventType, OutcomeChoice)
     if not ReviewItem.objects.exists():
         seed_reviews(ReviewItem, GradeScale, AssessmentScheme)
 
