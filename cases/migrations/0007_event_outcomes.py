@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0005_ratiofact_fillfactor'),
+        ('cases', '0006_review_wrongful_rule'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
