@@ -212,8 +212,8 @@ def test_the_data_migration_reads_the_old_note_convention_once():
     from django.db.migrations.executor import MigrationExecutor
 
     executor = MigrationExecutor(connection)
-    executor.migrate([("cases", "0007_event_outcomes")])
-    apps = executor.loader.project_state([("cases", "0007_event_outcomes")]).apps
+    executor.migrate([("cases", "0008_event_outcomes")])
+    apps = executor.loader.project_state([("cases", "0008_event_outcomes")]).apps
     Unit, Department, Prosecutor = (apps.get_model("teams", m) for m in ("Unit", "Department", "Prosecutor"))
     Case, EventType, Event = (apps.get_model("cases", m) for m in ("Case", "EventType", "ProceduralEvent"))
     unit = Unit.objects.create(code="U-M", name="迁移院")

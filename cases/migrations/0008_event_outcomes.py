@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0006_review_wrongful_rule'),
+        ('cases', '0007_case_no_stored_form'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

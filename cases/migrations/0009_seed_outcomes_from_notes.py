@@ -36,6 +36,6 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("cases", "0007_event_outcomes")]
+    dependencies = [("cases", "0008_event_outcomes")]
 
     operations = [migrations.RunPython(forwards, backwards)]
