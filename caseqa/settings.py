@@ -202,6 +202,20 @@ IMPORT_MAX_UPLOAD_BYTES = envint("IMPORT_MAX_UPLOAD_BYTES", str(200 * 1024 * 102
 # Statutory deadlines: days before a deadline at which an open case is "at risk" (DOMAIN §6).
 CASEQA_AT_RISK_DAYS = envint("CASEQA_AT_RISK_DAYS", "5")
 
+# Daily reminder e-mails (manage.py send_reminders): SMTP from the environment in production; the demo
+# prints them to the console. CASEQA_SITE_URL makes the links in an e-mail absolute.
+EMAIL_BACKEND = os.getenv(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend" if PRODUCTION else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_HOST = os.getenv("EMAIL_HOST", "localhost")
+EMAIL_PORT = envint("EMAIL_PORT", "25")
+EMAIL_HOST_USER = os.getenv("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.getenv("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS")
+DEFAULT_FROM_EMAIL = os.getenv("DEFAULT_FROM_EMAIL", "caseqa@localhost")
+CASEQA_SITE_URL = os.getenv("CASEQA_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
 REST_FRAMEWORK = {
     # Token first: an anonymous request is answered 401 with `WWW-Authenticate: Token`.
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -3,12 +3,14 @@
 from django.urls import path
 
 from cases import views_reviews
-from cases.views import imports, pages
+from cases.views import imports, notices, pages
 
 app_name = "cases"
 
 urlpatterns = [
     path("cases/", pages.case_list, name="list"),
+    path("notices/", notices.notices, name="notices"),
+    path("notices/count/", notices.notice_count, name="notice_count"),
     path("cases/new/", pages.case_create, name="create"),
     path("cases/<int:pk>/", pages.case_detail, name="detail"),
     path("cases/<int:pk>/events/new/", pages.event_create, name="event_create"),

@@ -201,3 +201,23 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class NotificationPreference(models.Model):
+    """A user's choice about the daily reminder e-mail (每日提醒), and the day it was last sent."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("登录账号"),
+        on_delete=models.CASCADE,
+        related_name="notification_preference",
+    )
+    daily_digest = models.BooleanField(_("接收每日提醒邮件"), default=True)
+    last_digest_on = models.DateField(_("上次发送日期"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("提醒设置")
+        verbose_name_plural = _("提醒设置")
+
+    def __str__(self) -> str:
+        return str(self.user)
