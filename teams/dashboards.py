@@ -9,20 +9,24 @@ engine calls, whatever the number of months, members or cases.
 
 from __future__ import annotations
 
+import datetime
 import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from urllib.parse import quote, urlencode
 
 from django.urls import get_script_prefix, reverse
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from cases.facts import BASES, FLOW
 from cases.models import EventType
+from cases.projection import AT_RISK, OFF_TRACK, ON_TRACK, last_complete_month_end, project_ratio
 from cases.ratio import RatioFilters, RatioReport, RatioRow, Scope, ratio_for
 from teams.models import Membership
-from teams.periods import Period
+from teams.periods import Period, month_label
 from teams.ratio_change import CASES_DRIVER, RatioChange, change_by_event, change_by_group
 from teams.tables import Column, Table, cell
 
@@ -94,6 +98,9 @@ class Dashboard:
     extras_chart: dict
     tables: dict[str, Table]
     change_months: tuple[str, str] | None = None
+    change_partial: bool = False  # the later month of the comparison is not over yet
+    change_partial_available: bool = False  # the range ends in a month not over yet (compared only when asked)
+    ytd_label: str = ""
     change_by_event: RatioChange | None = None
     change_by_group: RatioChange | None = None
     change_group_label: str = ""
@@ -132,8 +139,21 @@ def _ratio_cells(row: RatioRow | None, link: dict) -> list:
     ]
 
 
-def build(subject: Subject, period: Period, targets: dict[int, float] | None = None) -> Dashboard:
-    """Assemble a dashboard for `subject` over `period` (a fixed number of queries)."""
+def build(
+    subject: Subject,
+    period: Period,
+    targets: dict[int, float] | None = None,
+    *,
+    today: datetime.date | None = None,
+    partial_change: bool = False,
+) -> Dashboard:
+    """Assemble a dashboard for `subject` over `period` (a fixed number of queries).
+
+    A team's cards show the year to date against this year's target (issue 13 D6); the other pages'
+    cards show the range. Month-over-month compares the last two complete months unless
+    `partial_change` asks for the month not over yet (then labelled partial).
+    """
+    today = today or timezone.localdate()
     labels = event_labels()
     common = {"date_from": period.date_from, "date_to": period.date_to, "filters": subject.filters}
     reports = {b: ratio_for(group_by="month", basis=b, scope=subject.scope, **common) for b in BASES}
@@ -151,23 +171,26 @@ def build(subject: Subject, period: Period, targets: dict[int, float] | None = N
         tables={},
         targets=targets or {},
     )
-    for basis in BASES:
-        link = _range_link(subject, period, basis)
-        dash.cards.append(
-            {
-                "basis": basis,
-                "label": basis_label(basis),
-                "total": reports[basis].total,
-                "cases_url": case_list_url(**link),
-                "items_url": case_list_url(**link, count="items"),
-                "target": dash.targets.get(period.last.year),
-            }
-        )
+    if subject.kind == "team":
+        _year_to_date_cards(dash, today)
+    else:
+        for basis in BASES:
+            link = _range_link(subject, period, basis)
+            dash.cards.append(
+                {
+                    "basis": basis,
+                    "label": basis_label(basis),
+                    "total": reports[basis].total,
+                    "cases_url": case_list_url(**link),
+                    "items_url": case_list_url(**link, count="items"),
+                    "target": None,
+                }
+            )
     dash.trend_chart = _trend_chart(subject, period, months, dash.targets)
     dash.extras_chart = _extras_chart(subject, period, months[period.basis], labels)
     dash.tables["trend"] = _trend_table(subject, period, months, reports, dash.targets)
     dash.tables["extras"] = _extras_table(subject, period, months[period.basis], reports[period.basis], labels)
-    _changes(dash, months[period.basis], grouped, labels)
+    _changes(dash, months[period.basis], grouped, labels, today, partial_change)
     if subject.kind in ("team", "department"):
         dash.tables["members"] = _group_table(
             "members", _("成员对比"), _("检察官"), subject, period, grouped, "prosecutor", "prosecutor"
@@ -181,6 +204,53 @@ def build(subject: Subject, period: Period, targets: dict[int, float] | None = N
         )
         dash.tables["teams"] = _group_table("teams", _("团队对比"), _("团队"), subject, period, grouped, "team", "team")
     return dash
+
+
+PROJECTION_STATUS = {ON_TRACK: _lazy("可达成目标"), AT_RISK: _lazy("有风险"), OFF_TRACK: _lazy("将偏离目标")}
+
+
+def year_to_date(period: Period, today: datetime.date) -> tuple[datetime.date, datetime.date]:
+    """Jan 1 of the range's last year up to today, or to the range's end when that comes first."""
+    year = period.last.year
+    return datetime.date(year, 1, 1), min(today, period.date_to, datetime.date(year, 12, 31))
+
+
+def _year_to_date_cards(dash: Dashboard, today: datetime.date) -> None:
+    """Cards of a team: the year-to-date ratio on each basis against this year's target (one query each)."""
+    subject, period = dash.subject, dash.period
+    first, last = year_to_date(period, today)
+    dash.ytd_label = _("%(year)d年累计（%(first)s至%(last)s）") % {
+        "year": first.year,
+        "first": first.strftime("%m-%d"),
+        "last": last.strftime("%m-%d"),
+    }
+    target = dash.targets.get(first.year)
+    for basis in BASES:
+        total = ratio_for(
+            basis=basis, date_from=first, date_to=last, filters=subject.filters, scope=subject.scope
+        ).total
+        link = {**subject.drill, "basis": basis, "date_from": first, "date_to": last}
+        gap = None if target is None or total.ratio is None else total.ratio - target
+        as_of = min(last_complete_month_end(today), datetime.date(first.year, 12, 31))
+        projection = project_ratio(
+            first.year, as_of, filters=subject.filters, scope=subject.scope, basis=basis, target=target
+        )
+        dash.cards.append(
+            {
+                "basis": basis,
+                "label": f"{basis_label(basis)} · {dash.ytd_label}",
+                "total": total,
+                "cases_url": case_list_url(**link),
+                "items_url": case_list_url(**link, count="items"),
+                "target": target,
+                "gap": gap,
+                "gap_abs": None if gap is None else abs(gap),
+                "on_target": None if gap is None else gap <= 1e-9,
+                "year": first.year,
+                "projection": projection,
+                "projection_status": PROJECTION_STATUS.get(projection.status, ""),
+            }
+        )
 
 
 def _month_link(subject: Subject, basis: str, month: str) -> dict:
@@ -280,21 +350,33 @@ def _extras_table(subject, period, months, report, labels) -> Table:
     return table
 
 
-def _changes(dash: Dashboard, months: dict, grouped: list[RatioRow], labels: dict[str, str]) -> None:
-    """Month-over-month: the last two months of the range, by event type and by the first breakdown."""
-    period = dash.period
-    if len(period.months) < 2:
+def _changes(
+    dash: Dashboard,
+    months: dict,
+    grouped: list[RatioRow],
+    labels: dict[str, str],
+    today: datetime.date,
+    partial_change: bool = False,
+) -> None:
+    """Month-over-month by event type and by the first breakdown: the last two complete months of the
+    range; the month not over yet (today's) only when `partial_change` asks, and then marked partial."""
+    this_month = month_label(today)
+    compared = [m for m in dash.period.months if m < this_month]  # months that are over
+    dash.change_partial_available = this_month in dash.period.months
+    if partial_change and dash.change_partial_available:
+        compared.append(this_month)
+        dash.change_partial = True
+    if len(compared) < 2:
         return
-    previous, current = period.months[-2], period.months[-1]
+    previous, current = compared[-2], compared[-1]
     dash.change_months = (previous, current)
     empty = RatioRow(keys={})
     prev_row, cur_row = months.get(previous, empty), months.get(current, empty)
     dash.change_by_event = change_by_event(prev_row, cur_row, labels, _("案件数变化"))
-    table = Table(
-        "change",
-        _("%(prev)s → %(cur)s 案件比变化的来源") % {"prev": previous, "cur": current},
-        [Column(_("来源")), Column(_("对案件比的影响"), True)],
-    )
+    title = _("%(prev)s → %(cur)s 案件比变化的来源") % {"prev": previous, "cur": current}
+    if dash.change_partial:
+        title += _("（%(cur)s 截至 %(day)s，不完整月份）") % {"cur": current, "day": today.isoformat()}
+    table = Table("change", title, [Column(_("来源")), Column(_("对案件比的影响"), True)])
     for driver in dash.change_by_event.drivers:
         label = driver.label if driver.key == CASES_DRIVER else _("环节") + "：" + driver.label
         table.rows.append([cell(label), cell(round(driver.amount, 4), text=driver.display)])
@@ -352,16 +434,21 @@ def _group_table(name, title, heading, subject, period, grouped, key, drill_key)
 
 
 def _add_roster(table: Table, subject: Subject, period: Period) -> None:
-    """Members of the team during the period who had no cases in it, with zeros (one query)."""
+    """The team's members during the period: each one's role, those without cases in it with zeros, and
+    the rows ordered 带头人, 核心成员, others, then by cases (one query)."""
     roster = (
         Membership.objects.filter(team_id=subject.team_id)
         .exclude(date_from__gt=period.date_to)
         .exclude(date_to__lt=period.date_from)
-        .order_by("role", "prosecutor__staff_code")
-        .values_list("prosecutor__staff_code", "prosecutor__name")
+        .order_by(Membership.Role.rank(), "prosecutor__staff_code")
+        .values_list("prosecutor__staff_code", "prosecutor__name", "role")
     )
+    role_labels = dict(Membership.Role.choices)
+    ranks = {role: rank for rank, role in enumerate(role_labels)}
+    roles: dict[str, str] = {}
     listed = set(table.keys)
-    for code, name in roster:
+    for code, name, role in roster:
+        roles.setdefault(code, role)  # a person with two memberships shows the higher role
         if code in listed:
             continue
         listed.add(code)
@@ -370,6 +457,17 @@ def _add_roster(table: Table, subject: Subject, period: Period) -> None:
         empty = RatioRow(keys={})
         row = [cell(name, _dashboard_url("prosecutor", code, period), f"{name}（{code}）"), *_ratio_cells(empty, link)]
         table.rows.append([*row, cell(None)])
+    table.columns.append(Column(_("团队角色")))
+    for key, row in zip(table.keys, table.rows, strict=True):
+        role = roles.get(key)
+        # A case of the team handled by someone not (or no longer) on its roster.
+        row.append(cell(role or "", text=str(role_labels[role]) if role else _("非团队成员")))
+    ordered = sorted(
+        zip(table.keys, table.rows, strict=True),
+        key=lambda pair: (ranks.get(roles.get(pair[0]), len(ranks)), -(pair[1][1].value or 0), str(pair[0])),
+    )
+    table.keys[:] = [key for key, _row in ordered]
+    table.rows[:] = [row for _key, row in ordered]
 
 
 def _unit_table(subject: Subject, period: Period, grouped: list[RatioRow]) -> Table:

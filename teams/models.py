@@ -117,6 +117,16 @@ class Membership(models.Model):
         CORE = "core", _("核心成员")
         MEMBER = "member", _("其他组成人员")
 
+        @staticmethod
+        def rank() -> models.Case:
+            """带头人 first, then 核心成员, then the others: the order rosters show (the codes sort otherwise)."""
+            return models.Case(
+                models.When(role="leader", then=0),
+                models.When(role="core", then=1),
+                default=2,
+                output_field=models.IntegerField(),
+            )
+
     team = models.ForeignKey(Team, verbose_name=_("团队"), on_delete=models.CASCADE, related_name="memberships")
     prosecutor = models.ForeignKey(
         Prosecutor, verbose_name=_("检察人员"), on_delete=models.CASCADE, related_name="memberships"

@@ -15,12 +15,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from cases import deadlines
-from cases.assessment import AssessmentError, assess_prosecutor
+from cases.assessment import AssessmentError, assess_many, assess_prosecutor
 from cases.indicators import COUNTERWEIGHTS, HIGHER, INDICATORS, LOWER, indicators_for
 from cases.models import Case, Dimension, Grade, ProceduralEvent, ReviewItem, TeamTarget
 from cases.review_stats import review_stats_for
 from teams.access import visible_cases
 from teams.dashboards import Dashboard, basis_label, case_list_url
+from teams.models import Prosecutor
 from teams.tables import Column, Table, cell
 
 
@@ -282,8 +283,29 @@ def add_assessment(dash: Dashboard, prosecutor, year: int) -> None:
     dash.tables["assessment"] = table
 
 
+def member_assessments(dash: Dashboard) -> None:
+    """Each team member's assessment total for the range's last year beside their figures (issue 13 D6);
+    a fixed number of queries whatever the number of members."""
+    table = dash.tables.get("members")
+    if table is None:
+        return
+    year = dash.period.last.year
+    people = {p.staff_code: p for p in Prosecutor.objects.filter(staff_code__in=[k for k in table.keys if k])}
+    try:
+        results = assess_many(list(people.values()), year)
+    except AssessmentError:
+        results = {}
+    table.columns.append(Column(_("%(year)d年考核得分") % {"year": year}, True))
+    for key, row in zip(table.keys, table.rows, strict=True):
+        person = people.get(key)
+        result = results.get(person.pk) if person else None
+        row.append(cell(float(result.total) if result else None))
+
+
 def add_sections(dash: Dashboard, user, case_q: Q, today: datetime.date) -> None:
     """Add the indicator, review and at-risk tables to `dash`."""
     dash.tables["indicators"] = indicators_table(dash)
     review_tables(dash)
+    if dash.subject.kind == "team":
+        member_assessments(dash)
     dash.tables["at_risk"] = at_risk_table(user, case_q, today)

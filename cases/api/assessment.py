@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 
 from django.http import Http404
@@ -20,6 +21,8 @@ from rest_framework.views import APIView
 
 from cases.assessment import AssessmentError, assess_prosecutor, team_results
 from cases.facts import BASES
+from cases.projection import last_complete_month_end, project_ratio
+from cases.ratio import RatioFilters
 from teams import access
 
 YEAR_PARAM = OpenApiParameter("year", OpenApiTypes.INT, description="年度，默认今年 / year, default this year")
@@ -115,6 +118,9 @@ class TeamResultsView(APIView):
         if team is None:
             raise Http404
         result = team_results(team, year, basis=basis)
+        as_of = min(last_complete_month_end(timezone.localdate()), datetime.date(year, 12, 31))
+        target = None if result.target_ratio is None else float(result.target_ratio)
+        projection = project_ratio(year, as_of, filters=RatioFilters(team=team.team_code), basis=basis, target=target)
         return Response(
             {
                 "team": team.team_code,
@@ -130,5 +136,7 @@ class TeamResultsView(APIView):
                 "grades": result.grades,
                 "months": [{k: _number(v) for k, v in vars(m).items()} for m in result.months],
                 "members": [{k: _number(v) for k, v in vars(m).items()} for m in result.members],
+                # Year-end projection with a range and on_track / at_risk / off_track (cases.projection).
+                "projection": projection.as_dict(),
             }
         )

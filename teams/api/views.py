@@ -89,7 +89,9 @@ class TeamViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         .prefetch_related(
             Prefetch(
                 "memberships",
-                queryset=Membership.objects.select_related("prosecutor").order_by("role", "prosecutor__staff_code"),
+                queryset=Membership.objects.select_related("prosecutor").order_by(
+                    Membership.Role.rank(), "prosecutor__staff_code"
+                ),
             )
         )
         .order_by("team_code")

@@ -29,7 +29,8 @@ def _render(
     today = timezone.localdate()
     period, errors = parse_period(request.GET, today)
     targets = sections.team_targets(subject.team_id) if subject.team_id else {}
-    dash = dashboards.build(subject, period, targets)
+    partial = request.GET.get("change") == "partial"
+    dash = dashboards.build(subject, period, targets, today=today, partial_change=partial)
     sections.add_sections(dash, request.user, case_q, today)
     if assessed is not None:
         sections.add_assessment(dash, assessed, period.last.year)

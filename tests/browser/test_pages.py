@@ -8,6 +8,7 @@ import datetime
 import io
 
 import pytest
+from django.utils import timezone
 from openpyxl import load_workbook
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
@@ -116,7 +117,9 @@ def test_logging_an_event_moves_the_ratio_and_a_refusal_names_the_rule(demo_offi
     page.goto(f"{live_server.url}/teams/T-HQ/")
     before = int(page.locator("[data-figure=items-flow]").inner_text())
     page.goto(f"{live_server.url}/cases/{case.pk}/")
-    day = case.received_on.isoformat()
+    # Dated today: the team card counts the year to date, which a step dated last month (in December,
+    # last year) would not move.
+    day = timezone.localdate().isoformat()
     page.locator("#id_event").select_option("arrest_superior_review")  # needs 不捕复议 first: rule 3
     page.locator("#id_date").fill(day)
     page.get_by_role("button", name="保存").click()
