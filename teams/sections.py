@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from cases import deadlines
 from cases.assessment import AssessmentError, assess_many, assess_prosecutor
 from cases.indicators import COUNTERWEIGHTS, HIGHER, INDICATORS, LOWER, indicators_for
-from cases.models import Case, Dimension, Grade, ProceduralEvent, ReviewItem, TeamTarget
+from cases.models import Case, Dimension, Grade, GradeScale, ProceduralEvent, ReviewItem, TeamTarget
 from cases.review_stats import review_stats_for
 from teams.access import visible_cases
 from teams.dashboards import Dashboard, basis_label, case_list_url
@@ -233,24 +233,32 @@ def review_tables(dash: Dashboard) -> None:
     report = review_stats_for(group_by=[member_key] if member_key else None, **common)
     total = report.total
     grades = Table("grades", _("评查等级（已生效的评查）"), [Column(_("等级")), Column(_("件数"), True)])
-    for grade, label in Grade.choices:
+    # Grades in the wording of the scale in force at the period's end (瑕疵 until 2025, 基本合格 from 2026),
+    # the same words the review pages use.
+    scale = GradeScale.objects.in_force_on(period.date_to).order_by("-effective_from").first()
+    for grade, generic in Grade.choices:
+        label = scale.label(grade) if scale else generic
         n = total.grades.get(grade, 0)
         link = {**subject.drill, "review_grade": grade, "review_from": period.date_from, "review_to": period.date_to}
         grades.rows.append([cell(str(label)), cell(n, case_list_url(**link) if n else None)])
     average = total.average_score
     grades.footer = [cell(_("评查件数 / 平均分")), cell(total.reviews, text=f"{total.reviews} / {average or '—'}")]
     dash.tables["grades"] = grades
+    # Points and counts in their own columns: a dimension's row carries the points deducted, an item's row
+    # the times it was found (one number per column, so the export sums correctly).
     deductions = Table(
-        "deductions", _("扣分最多的评查维度与评查项"), [Column(_("维度或评查项")), Column(_("扣分或次数"), True)]
+        "deductions",
+        _("扣分最多的评查维度与评查项"),
+        [Column(_("维度或评查项")), Column(_("扣分"), True), Column(_("次数"), True)],
     )
     for dimension, points in sorted(total.deductions.items(), key=lambda kv: -kv[1]):
         if points:
-            deductions.rows.append([cell(str(Dimension(dimension).label)), cell(float(points), text=f"−{points}")])
+            deductions.rows.append(
+                [cell(str(Dimension(dimension).label)), cell(float(points), text=f"−{points}"), cell(None)]
+            )
     texts = dict(ReviewItem.objects.filter(code__in=[c for c, _n in total.top_findings]).values_list("code", "text"))
     for code, times in total.top_findings:
-        deductions.rows.append(
-            [cell(f"{code} {texts.get(code, '')}".strip()), cell(times, text=_("%(n)d 次") % {"n": times})]
-        )
+        deductions.rows.append([cell(f"{code} {texts.get(code, '')}".strip()), cell(None), cell(times)])
     dash.tables["deductions"] = deductions
     target = dash.tables.get("members" if member_key == "prosecutor" else "teams")
     if target is not None and member_key:

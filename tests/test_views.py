@@ -281,11 +281,20 @@ def test_review_grades_and_deductions_drill_down_to_their_cases(client, office):
     client_for(client, office.users["leadership"])
     dash = client.get(reverse("teams:team", args=["T-HQ"])).context["dash"]
     grades = {row[0].value: row[1] for row in dash.tables["grades"].rows}
-    flawed = grades["瑕疵 / 基本合格"]
-    assert flawed.value == 1
+    # One vocabulary: the dashboard words a grade as the scale in force does, as the review pages do.
+    from cases.models import GradeScale
+
+    scale = GradeScale.objects.in_force_on(timezone.localdate()).order_by("-effective_from").first()
+    assert set(grades) == {scale.label(g) for g in ("excellent", "qualified", "flawed", "unqualified")}
+    flawed = grades[scale.label("flawed")]
+    assert flawed.value == 1 and "/" not in scale.label("flawed")
     listed = client.get(flawed.href).context["page"].object_list
     assert [c.case_no for c in listed] == [case.case_no]
-    assert dash.tables["deductions"].rows  # the finding's dimension and item
+    deductions = dash.tables["deductions"]
+    assert [str(c.title) for c in deductions.columns] == ["维度或评查项", "扣分", "次数"]
+    by_name = {row[0].value: (row[1].value, row[2].value) for row in deductions.rows}
+    assert by_name["办案程序"] == (4.0, None)  # points only on the dimension's row
+    assert [v for k, v in by_name.items() if k.startswith("PR-F01")] == [(None, 2)]  # times only on the item's
     members = dash.tables["members"]
     column = [c.title for c in members.columns].index("评查件数")
     assert sum(row[column].value for row in members.rows) == 1

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -128,8 +129,10 @@ class GradeScale(models.Model):
                 )
 
     def label(self, grade: str | None) -> str:
-        """The wording of a grade code on this scale ('' for none)."""
-        return getattr(self, f"label_{grade}", "") if grade else ""
+        """The wording of a grade code on this scale ('' for none), in the reader's language where the
+        catalogue knows the word (an office's own wording stays as written)."""
+        label = getattr(self, f"label_{grade}", "") if grade else ""
+        return gettext(label) if label else ""  # gettext("") would answer the catalogue's header
 
 
 class QualityReview(models.Model):
