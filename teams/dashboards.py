@@ -25,6 +25,7 @@ from cases.facts import BASES, FLOW
 from cases.models import EventType
 from cases.projection import AT_RISK, OFF_TRACK, ON_TRACK, last_complete_month_end, project_ratio
 from cases.ratio import RatioFilters, RatioReport, RatioRow, Scope, ratio_for
+from teams.glossary import term_help
 from teams.models import Membership
 from teams.periods import Period, month_label
 from teams.ratio_change import CASES_DRIVER, RatioChange, change_by_event, change_by_group
@@ -420,7 +421,7 @@ def _group_table(name, title, heading, subject, period, grouped, key, drill_key)
         f"{title}（{basis_label(period.basis)}）",
         [Column(heading), Column(_("案件数"), True), Column(_("件数"), True), Column(_("案件比"), True)],
     )
-    table.columns.append(Column(_("指数"), True))
+    table.columns.append(Column(_("指数"), True, help=term_help("index")))
     ordered = sorted(sums.values(), key=lambda r: (-r.cases, str(r.keys.get(key))))
     for row in ordered:
         code = row.keys.get(key)

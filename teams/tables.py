@@ -30,6 +30,7 @@ class Column:
 
     title: str
     numeric: bool = False
+    help: str = ""  # what the heading means, shown as its tooltip (teams.glossary)
 
 
 @dataclass

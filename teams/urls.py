@@ -8,6 +8,7 @@ app_name = "teams"
 
 urlpatterns = [
     path("work/", views.work_queue, name="work"),
+    path("glossary/", views.glossary, name="glossary"),
     path("teams/<str:team_code>/", views.team_dashboard, name="team"),
     path("prosecutors/<str:staff_code>/", views.prosecutor_dashboard, name="prosecutor"),
     path("departments/<str:code>/", views.department_dashboard, name="department"),

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from teams import sections
 from teams.access import access_for, can_write
+from teams.glossary import TERMS, indicator_entries
 from teams.models import Prosecutor, StaffRole, Team, Unit
 from teams.queue import WorkQueueFilter
 from teams.tables import EXPORT_FORMATS, export_response
@@ -85,3 +86,11 @@ def work_queue(request: HttpRequest) -> HttpResponse:
         "horizon": form.within_days() if form.is_valid() else None,
     }
     return render(request, "teams/work_queue.html", context, status=200 if form.is_valid() else 400)
+
+
+@login_required
+def glossary(request: HttpRequest) -> HttpResponse:
+    """术语说明: the ratio, its index and bases, and every §9 indicator with its counterweight."""
+    context = {"terms": [{"key": k, "term": t, "text": d} for k, (t, d) in TERMS.items()]}
+    context["indicators"] = indicator_entries()
+    return render(request, "teams/glossary.html", context)
