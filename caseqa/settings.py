@@ -197,6 +197,9 @@ if envbool("TESTING") or DEBUG:
 # Imports: the web upload and the command share one code path; big files are streamed to disk.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Optimistic concurrency on the API: If-Match is honoured (412 when stale); required (428 without it) only if set,
+# so that existing clients keep working (docs/api.md).
+API_REQUIRE_IF_MATCH = envbool("API_REQUIRE_IF_MATCH")
 IMPORT_MAX_UPLOAD_BYTES = envint("IMPORT_MAX_UPLOAD_BYTES", str(200 * 1024 * 1024))
 
 # Statutory deadlines: days before a deadline at which an open case is "at risk" (DOMAIN §6).

@@ -204,7 +204,8 @@ class CaseAdminForm(ServiceWriteForm):
         ]
 
     def write(self) -> Case:
-        return services.save_case(self.instance)
+        # Only what this form changed, so a concurrent writer's other fields are not overwritten.
+        return services.save_case(self.instance, self.changed_data if self.instance.pk else None)
 
 
 def event_code_choices() -> list[tuple[str, str]]:

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Case as SqlCase
-from django.db.models import Exists, Min, OuterRef, Subquery, Sum, Value, When
+from django.db.models import Exists, F, Min, OuterRef, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -29,6 +29,24 @@ class SequenceRuleError(ValidationError):
     def __init__(self, violations: list[Violation]):
         self.violations = violations
         super().__init__([str(v) for v in violations], code="sequence_rule")
+
+
+class StaleVersionError(Exception):
+    """The record changed since the version the writer read (optimistic concurrency); nothing is saved."""
+
+    def __init__(self, current: Case | ProceduralEvent, expected: int):
+        self.current, self.expected = current, expected
+        super().__init__(f"version {expected} is stale, the record is at version {current.version}")
+
+
+def _check_version(current: Case | ProceduralEvent, expected: int | None) -> None:
+    if expected is not None and current.version != expected:
+        raise StaleVersionError(current, expected)
+
+
+def _touch(case_pk: int) -> None:
+    """A write to a case's events changes the case too (its timeline, received date, items): new version."""
+    Case.objects.filter(pk=case_pk).update(version=F("version") + 1, updated_at=timezone.now())
 
 
 def today() -> datetime.date:
@@ -132,6 +150,7 @@ def log_event(
     prosecutor=None,
     note: str = "",
     outcomes=None,
+    reason: str = "",
 ) -> ProceduralEvent:
     """Record one procedural step of `case`, refusing it if it breaks a sequence rule.
 
@@ -151,7 +170,7 @@ def log_event(
         if violations:
             raise SequenceRuleError(violations)
         with rollup.maintained([locked.pk]):
-            event = ProceduralEvent.objects.create(
+            event = ProceduralEvent(
                 case=locked,
                 event_type=event_type,
                 date=date,
@@ -160,16 +179,22 @@ def log_event(
                 note=note,
                 outcomes=outcomes,
             )
+            event._change_reason = reason or None
+            event.save()
             derive_case_fields([locked.pk])
+            _touch(locked.pk)
     case.refresh_from_db()
     return event
 
 
-def update_event(event: ProceduralEvent, **changes) -> ProceduralEvent:
-    """Correct an event (type, date, persons, prosecutor, note, outcomes); the history keeps the old values."""
+def update_event(event: ProceduralEvent, *, version: int | None = None, reason: str = "", **changes) -> ProceduralEvent:
+    """Correct an event (type, date, persons, prosecutor, note, outcomes); the history keeps the old values and
+    `reason`. `version`: the event's version the writer read; a newer one raises `StaleVersionError`.
+    """
     with transaction.atomic():
         locked = _lock(event.case)
         event = ProceduralEvent.objects.select_related("event_type").get(pk=event.pk)
+        _check_version(event, version)
         code = changes.pop("code", event.event_type.code)
         date = changes.pop("date", event.date)
         retyped = code != event.event_type.code
@@ -194,51 +219,95 @@ def update_event(event: ProceduralEvent, **changes) -> ProceduralEvent:
             event.outcomes, event.persons = checked_outcomes(event.event_type, given, persons)
         for name, value in changes.items():
             setattr(event, name, value)
+        event.version += 1
+        event._change_reason = reason or None
         with rollup.maintained([locked.pk]):
             event.save()
             derive_case_fields([locked.pk])
+            _touch(locked.pk)
     return event
 
 
-def delete_event(event: ProceduralEvent) -> None:
-    """Remove an event unless the events left behind would break a sequence rule."""
+def delete_event(event: ProceduralEvent, *, version: int | None = None, reason: str = "") -> None:
+    """Remove an event unless the events left behind would break a sequence rule (the history keeps `reason`)."""
     with transaction.atomic():
         locked = _lock(event.case)
+        event = ProceduralEvent.objects.select_related("event_type").get(pk=event.pk)
+        _check_version(event, version)
         remaining = stored_records(locked, exclude_id=event.pk)
         violations = check_change(
             stored_records(locked), remaining, locked.closed_on, today(), locked.closed_on, line=locked.line
         )
         if violations:
             raise SequenceRuleError(violations)
+        event._change_reason = reason or None
         with rollup.maintained([locked.pk]):
             event.delete()
             derive_case_fields([locked.pk])
+            _touch(locked.pk)
 
 
-def save_case(case: Case) -> Case:
-    """Create or update a case (its attribution, closed date, outcome fields) keeping the rules.
+# What a correction may change on a case (the rest is derived, or its identity).
+CASE_EDITABLE_FIELDS = (
+    "title",
+    "line",
+    "category",
+    "unit",
+    "department",
+    "prosecutor",
+    "team",
+    "persons",
+    "closed_on",
+    "plea_leniency",
+    "sentencing_recommendation",
+    "judgment_accepted",
+)
 
-    A new or changed closed date is checked against the stored events (DOMAIN §5 rule 6).
+
+def save_case(case: Case, fields: Iterable[str] | None = None, *, version: int | None = None, reason: str = "") -> Case:
+    """Create a case, or write the given `fields` of `case` (default: every editable one) keeping the rules.
+
+    Only the fields that differ from the row read under the lock are written (`update_fields`), so
+    concurrent writers of different fields lose nothing; `version` (the case's version the writer
+    read) turns a concurrent change into `StaleVersionError`. A new or changed closed date or line is
+    checked against the stored events (DOMAIN §5 rules 6 and 9); `reason` goes to the history.
     """
+    if not case.pk:
+        with transaction.atomic():
+            case._change_reason = reason or None
+            case.save()  # no events yet: it counts nothing until a base step arrives
+        return case
+    names = CASE_EDITABLE_FIELDS if fields is None else [f for f in fields if f in CASE_EDITABLE_FIELDS]
+    return update_case(case, {name: getattr(case, name) for name in names}, version=version, reason=reason)
+
+
+def update_case(case: Case, changes: dict, *, version: int | None = None, reason: str = "") -> Case:
+    """Apply `changes` ({field: value}) to the case under its row lock; see `save_case`. Returns the row."""
     with transaction.atomic():
-        if case.pk:
-            previous = Case.objects.select_for_update().get(pk=case.pk)
-            if case.closed_on != previous.closed_on or case.line != previous.line:
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        _check_version(locked, version)
+        changed = [name for name, value in changes.items() if getattr(locked, name) != value]
+        if changed:
+            before_closed, before_line = locked.closed_on, locked.line
+            for name in changed:
+                setattr(locked, name, changes[name])
+            if locked.closed_on != before_closed or locked.line != before_line:
                 violations = check_sequence(
-                    stored_records(previous),
+                    stored_records(locked),
                     [],
-                    case.closed_on,
+                    locked.closed_on,
                     today(),
-                    previous.closed_on,
-                    line=case.line,
-                    stored_line=previous.line,
+                    before_closed,
+                    line=locked.line,
+                    stored_line=before_line,
                 )
                 if violations:
                     raise SequenceRuleError(violations)
-            # Derived fields are the database's, never a stale in-memory copy's.
-            case.received_on, case.items = previous.received_on, previous.items
-            with rollup.maintained([case.pk]):
-                case.save()
-        else:
-            case.save()  # no events yet: it counts nothing until a base step arrives
+            locked.version += 1
+            locked._change_reason = reason or None
+            with rollup.maintained([locked.pk]):
+                locked.save(update_fields=[*changed, "version", "updated_at"])
+    # The caller's copy shows what is stored now (other writers' fields included).
+    for field in Case._meta.concrete_fields:
+        setattr(case, field.attname, getattr(locked, field.attname))
     return case

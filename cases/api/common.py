@@ -7,6 +7,7 @@ from `teams.access`; look-ups by code, pagination, authentication, throttling an
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError
@@ -18,7 +19,7 @@ from rest_framework.response import Response
 
 from cases.ratio import RatioQueryError
 from cases.sequence_rules import Violation
-from cases.services import SequenceRuleError
+from cases.services import SequenceRuleError, StaleVersionError
 
 MAX_PAGE_SIZE = 500
 
@@ -125,6 +126,8 @@ def exception_handler(exc, context):
     """DRF's handler, plus the domain's own errors as 400s with JSON naming the field and reason."""
     if isinstance(exc, SequenceRuleError):
         return Response(sequence_error_body(exc), status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, StaleVersionError):
+        return stale_response(exc)
     if isinstance(exc, RatioQueryError):
         return Response({exc.field: [str(exc)]}, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, DjangoValidationError):
@@ -173,3 +176,75 @@ class ScopedViewSetMixin(CodeLookupMixin):
 
     def get_queryset(self):
         return self.scope_queryset(super().get_queryset())
+
+
+class PreconditionRequired(exceptions.APIException):
+    status_code = 428
+    default_detail = _("须以 If-Match 头给出所读到的版本（ETag）")
+    default_code = "precondition_required"
+
+
+def etag(obj) -> str:
+    """The ETag of a case or event: its version (every write through `cases.services` raises it)."""
+    return f'"{obj.version}"'
+
+
+class VersionedMixin:
+    """ETag on reads and writes; `If-Match` on PUT/PATCH/DELETE makes a write conditional (412 when stale).
+
+    `If-Match` is optional unless `settings.API_REQUIRE_IF_MATCH` (then a write without it is 428).
+    """
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        current = getattr(self, "_versioned", None)
+        if current is not None and response.status_code in (200, 201):
+            response["ETag"] = etag(current)
+        return response
+
+    def versioned(self, obj):
+        """Remember `obj` as the resource answered (its ETag goes on the response)."""
+        self._versioned = obj
+        return obj
+
+    def expected_version(self) -> int | None:
+        """The version named by `If-Match` (None: unconditional). Unparsable or a list: 412 unless one is '*'."""
+        header = self.request.headers.get("If-Match", "").strip()
+        if not header:
+            if settings.API_REQUIRE_IF_MATCH:
+                raise PreconditionRequired()
+            return None
+        if header == "*":
+            return None
+        value = header.removeprefix("W/").strip('"')
+        if not value.isdigit():
+            return -1  # matches no version: 412
+        return int(value)
+
+    def get_object(self):
+        return self.versioned(super().get_object())
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        if self.request is not None and self.request.method in ("PUT", "PATCH"):
+            context["if_match"] = self.expected_version()
+        return context
+
+
+def stale_response(error: StaleVersionError) -> Response:
+    """412 naming the current version and, for a case, what changed since the version the client read."""
+    from cases.versions import changes_since
+
+    current = error.current
+    body = {
+        "detail": _("记录已被他人修改：当前版本 %(current)s，请求基于版本 %(expected)s；请重新读取后再提交")
+        % {"current": current.version, "expected": error.expected},
+        "version": current.version,
+        "changed": [
+            {"field": c.field, "label": c.label, "before": c.before, "after": c.after}
+            for c in changes_since(current, error.expected)
+        ],
+    }
+    response = Response(body, status=status.HTTP_412_PRECONDITION_FAILED)
+    response["ETag"] = etag(current)
+    return response

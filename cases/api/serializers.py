@@ -98,6 +98,7 @@ class EventSerializer(serializers.ModelSerializer):
             "prosecutor",
             "note",
             "outcomes",
+            "version",
         ]
         extra_kwargs = {
             "outcomes": {"help_text": "结果编码 → 人数，未记录为空 / outcome code → persons, null when none"}
@@ -174,9 +175,10 @@ class CaseSerializer(serializers.ModelSerializer):
             "sentencing_recommendation",
             "judgment_accepted",
             "items",
+            "version",
             "events",
         ]
-        read_only_fields = ["id", "received_on", "items"]
+        read_only_fields = ["id", "received_on", "items", "version"]
         extra_kwargs = {
             "case_no": {"help_text": "统一受案号 / unified case number"},
             "title": {"help_text": "案件名称 / title"},
@@ -210,9 +212,10 @@ class CaseSerializer(serializers.ModelSerializer):
         return services.save_case(Case(**validated_data))
 
     def update(self, instance, validated_data):
+        # Only the fields the request gives are written, under the row lock (nothing of a concurrent writer lost).
         for name, value in validated_data.items():
             setattr(instance, name, value)
-        return services.save_case(instance)
+        return services.save_case(instance, validated_data.keys(), version=self.context.get("if_match"))
 
 
 class EventWriteSerializer(serializers.Serializer):
@@ -268,4 +271,4 @@ class EventWriteSerializer(serializers.Serializer):
         validated_data.pop("case", None)
         if "event" in validated_data:
             validated_data["code"] = validated_data.pop("event")
-        return services.update_event(instance, **validated_data)
+        return services.update_event(instance, version=self.context.get("if_match"), **validated_data)

@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from cases import deadlines, services
-from cases.api.common import ScopedViewSetMixin, sequence_error_body
+from cases.api.common import ScopedViewSetMixin, VersionedMixin, sequence_error_body
 from cases.api.exports import CSVRenderer, ExportMixin, XLSXRenderer
 from cases.api.params import FORMAT_PARAM
 from cases.api.serializers import CaseSerializer, EventSerializer, EventTypeSerializer, EventWriteSerializer
@@ -100,6 +100,7 @@ class AtRiskPageSerializer(serializers.Serializer):
     ),
 )
 class CaseViewSet(
+    VersionedMixin,
     ExportMixin,
     ScopedViewSetMixin,
     mixins.ListModelMixin,
@@ -129,6 +130,9 @@ class CaseViewSet(
 
     def scope_queryset(self, queryset):
         return access.visible_cases(self.request.user, queryset)
+
+    def perform_update(self, serializer):
+        self.versioned(serializer.save())
 
     def update(self, request, *args, **kwargs):
         try:
@@ -227,7 +231,7 @@ class CaseViewSet(
     ),
     destroy=extend_schema(summary="删除诉讼环节 / delete an event", responses={204: None, 400: ERROR_400}),
 )
-class EventViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
+class EventViewSet(VersionedMixin, ScopedViewSetMixin, viewsets.ModelViewSet):
     """Procedural events of the cases the user may see; every write goes through `cases.services`."""
 
     queryset = ProceduralEvent.objects.select_related("case", "event_type", "prosecutor").order_by("-date", "-id")
@@ -249,18 +253,18 @@ class EventViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        return self._answer(serializer.save(), status.HTTP_201_CREATED)
+        return self._answer(self.versioned(serializer.save()), status.HTTP_201_CREATED)
 
     def update(self, request, *args, **kwargs):
         event = self.get_object()
         serializer = self.get_serializer(event, data=request.data, partial=kwargs.get("partial", False))
         serializer.is_valid(raise_exception=True)
-        return self._answer(serializer.save(), status.HTTP_200_OK)
+        return self._answer(self.versioned(serializer.save()), status.HTTP_200_OK)
 
     def perform_destroy(self, instance):
         from cases.services import delete_event
 
-        delete_event(instance)
+        delete_event(instance, version=self.expected_version())
 
 
 @extend_schema_view(

@@ -63,6 +63,8 @@ class Case(models.Model):
     )
     # Derived (DOMAIN §4): 1 + Σ weight of extra events, or 0 while there is no base event.
     items = models.PositiveIntegerField(_("件数"), default=0, editable=False)
+    # Optimistic concurrency: +1 on every write to the case or its events (the API's ETag, the forms' version).
+    version = models.PositiveIntegerField(_("版本"), default=1, db_default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords(excluded_fields=["updated_at"])
@@ -105,6 +107,8 @@ class ProceduralEvent(models.Model):
     # `persons`; null when none is recorded. A mapping, not one code, since one arrest decision on three
     # suspects can approve two and refuse one. Checked by `cases.outcomes.parse_outcomes` on every path.
     outcomes = models.JSONField(_("结果"), null=True, blank=True)
+    # Optimistic concurrency: +1 on every correction (the API's ETag of the event).
+    version = models.PositiveIntegerField(_("版本"), default=1, db_default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 
