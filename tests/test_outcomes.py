@@ -206,7 +206,8 @@ def test_the_case_page_form_records_an_outcome_and_shows_it(org, today, client, 
     assert "不是该环节的选项" in response.content.decode()
 
 
-@pytest.mark.django_db(transaction=True)
+# serialized_rollback: the seeded catalogue is back even when an earlier transactional test flushed it.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_data_migration_reads_the_old_note_convention_once():
     from django.db import connection
     from django.db.migrations.executor import MigrationExecutor
