@@ -2,12 +2,14 @@
 
 Per prosecutor, `percentage` of the cases they closed in the month are drawn at random (rounded up,
 so everyone with a closed case is sampled at least once) from those not yet reviewed and not key
-cases; ordinary cases already reviewed count towards that quota, so drawing a month again after its
-reviews were opened draws nothing more. Every key case closed in the month and not yet reviewed is
-added on top. The draw depends only on the seed, the month
-and the data, never on row order or the database. Each case gets a reviewer of its unit who is
-not its prosecutor, round-robin in username order; a unit without reviewers of its own is served by
-the nearest unit above it that has some.
+cases of the month; ordinary cases already reviewed count towards that quota, so drawing a month
+again after its reviews were opened draws nothing more. On top comes the month's key-case list
+(DOMAIN §7, issue 13 D2): every closed case with a key step dated in the month — whatever month it
+closed in — unless reviewed on or after that step. Key steps are the events of `KEY_EVENT_CODES`
+and the recorded outcomes of `cases.outcomes.KEY_OUTCOMES` (无罪判决, 改判), never event codes alone.
+The draw depends only on the seed, the month and the data, never on row order or the database.
+Each case gets a reviewer of its unit who is not its prosecutor, round-robin in username order; a
+unit without reviewers of its own is served by the nearest unit above it that has some.
 """
 
 from __future__ import annotations
@@ -17,10 +19,11 @@ import math
 import random
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import Count, Exists, Min, OuterRef, Q, Subquery
 from django.utils.translation import gettext as _
 
 from cases.models import Case, ProceduralEvent, QualityReview
+from cases.outcomes import KEY_OUTCOMES
 from teams.models import StaffRole, Unit
 
 # Cases that are always reviewed (重点评查): decisions not to prosecute or withdrawals, and cases
@@ -83,6 +86,14 @@ def _month_end(first: datetime.date) -> datetime.date:
     return (first.replace(day=28) + datetime.timedelta(days=4)).replace(day=1) - datetime.timedelta(days=1)
 
 
+def key_steps() -> Q:
+    """The events that are key steps (重点评查): by code, or by a key outcome recorded on them."""
+    q = Q(event_type__code__in=KEY_EVENT_CODES)
+    for code, outcomes in KEY_OUTCOMES.items():
+        q |= Q(event_type__code=code, outcomes__has_any_keys=list(outcomes))
+    return q
+
+
 def sample_cases(
     month: datetime.date | str, percentage: float, seed: int | str, unit: Unit | str | None = None
 ) -> SampleResult:
@@ -94,7 +105,8 @@ def sample_cases(
         raise SamplingError("percentage", _("抽查比例须为数字")) from None
     if not 0 <= percentage <= 100:
         raise SamplingError("percentage", _("抽查比例须在 0 到 100 之间"))
-    closed = Case.objects.filter(closed_on__gte=first, closed_on__lte=_month_end(first))
+    last = _month_end(first)
+    closed = Case.objects.filter(closed_on__gte=first, closed_on__lte=last)
     if unit is not None:
         if isinstance(unit, str):
             unit = Unit.objects.filter(code=unit).first() or Unit.objects.filter(name=unit).first()
@@ -102,9 +114,10 @@ def sample_cases(
                 raise SamplingError("unit", _("未知的单位"))
         closed = closed.filter(unit_id__in=unit.subtree_ids())
 
+    in_month = ProceduralEvent.objects.filter(key_steps(), case=OuterRef("pk"), date__gte=first, date__lte=last)
     closed = closed.annotate(
         reviewed=Exists(QualityReview.objects.filter(case=OuterRef("pk"))),
-        key=Exists(ProceduralEvent.objects.filter(case=OuterRef("pk"), event_type__code__in=KEY_EVENT_CODES)),
+        key=Exists(in_month),
     )
     totals = dict(closed.values_list("prosecutor_id").annotate(n=Count("pk")).order_by())
     # Ordinary cases already reviewed count towards the quota, so drawing the month again adds nothing.
@@ -115,18 +128,29 @@ def sample_cases(
         by_prosecutor.setdefault(case.prosecutor_id, []).append(case)
 
     result = SampleResult(first, percentage, seed)
-    drawn: list[tuple[Case, str]] = []
+    drawn: list[tuple[Case, str]] = [(c, KEY) for c in _key_cases(first, last, unit)]
     for cases in sorted(by_prosecutor.values(), key=lambda cs: cs[0].prosecutor.staff_code):
         prosecutor = cases[0].prosecutor
         quota = math.ceil(percentage * totals.get(prosecutor.pk, 0) / 100 - 1e-9) - done.get(prosecutor.pk, 0)
         result.quotas[prosecutor.staff_code] = quota = max(quota, 0)
         pool = [c for c in cases if not c.key]
         rng = random.Random(f"{seed}|{first:%Y-%m}|{prosecutor.staff_code}")
-        drawn += [(c, KEY) for c in cases if c.key]
         drawn += [(c, RANDOM) for c in rng.sample(pool, min(quota, len(pool)))]
     drawn.sort(key=lambda pair: pair[0].case_no)
     result.cases = _assign_reviewers(drawn)
     return result
+
+
+def _key_cases(first: datetime.date, last: datetime.date, unit: Unit | None) -> list[Case]:
+    """The month's key-case list: closed cases with a key step dated in the month, not reviewed since it."""
+    steps = ProceduralEvent.objects.filter(key_steps(), case=OuterRef("pk"), date__gte=first, date__lte=last)
+    first_step = steps.order_by().values("case").annotate(on=Min("date")).values("on")
+    cases = Case.objects.filter(closed_on__isnull=False).annotate(key_on=Subquery(first_step))
+    cases = cases.filter(key_on__isnull=False)
+    if unit is not None:
+        cases = cases.filter(unit_id__in=unit.subtree_ids())
+    reviewed_since = QualityReview.objects.filter(case=OuterRef("pk"), reviewed_on__gte=OuterRef("key_on"))
+    return list(cases.exclude(Exists(reviewed_since)).select_related("prosecutor").order_by("case_no"))
 
 
 def _reviewer_pools(unit_ids: set[int]) -> dict[int, list]:

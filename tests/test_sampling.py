@@ -51,10 +51,41 @@ def test_key_cases_are_included_even_at_zero_percent(ro):
     assert numbers(result) == ["A-KEY", "B-KEY"]
 
 
-def test_retrial_after_closure_makes_a_key_case(ro):
+def test_a_key_step_brings_its_case_into_the_key_list_of_its_own_month(ro, today_fixed):
+    """Issue 13 D2 / DOMAIN §7: the month of the key step, whatever the closing month."""
+    today_fixed(D(2025, 12, 31))
     p3 = ro.prosecutors[2]
     closed_case(p3, D(2025, 6, 3), [("indictment", D(2025, 5, 20)), ("retrial", D(2025, 9, 1))], case_no="C-RT")
-    assert "C-RT" in numbers(sample_cases("2025-06", 0, seed=1), KEY)
+    closed_case(p3, D(2025, 3, 3), [("non_prosecution", D(2025, 3, 3)), ("state_compensation", D(2025, 9, 9))])
+    closed_case(p3, D(2025, 4, 3), [("indictment", D(2025, 4, 1)), ("prosecution_withdrawal", D(2025, 9, 20))])
+    assert "C-RT" not in numbers(sample_cases("2025-06", 0, seed=1))
+    september = sample_cases("2025-09", 0, seed=1)
+    assert len(numbers(september, KEY)) == 3 and "C-RT" in numbers(september, KEY)
+    # An earlier routine review does not keep a later key step out; a review after it does.
+    compensated = Case.objects.get(events__event_type__code="state_compensation")
+    final_review(compensated, ro.reviewer, on=D(2025, 4, 1))
+    assert compensated.case_no in numbers(sample_cases("2025-09", 0, seed=1), KEY)
+    final_review(compensated, ro.reviewer, on=D(2025, 9, 30), review_type="key")
+    assert compensated.case_no not in numbers(sample_cases("2025-09", 0, seed=1))
+
+
+def test_key_outcomes_acquittal_and_amendment_make_key_cases(ro, today_fixed):
+    """DOMAIN §7: 无罪判决 and 改判 are read from recorded outcomes, not from event codes alone."""
+    from cases import services
+
+    today_fixed(D(2025, 12, 31))
+    p3 = ro.prosecutors[2]
+    acquitted = closed_case(p3, D(2025, 5, 3), [("indictment", D(2025, 5, 1))], case_no="C-ACQ", persons=2)
+    services.log_event(acquitted, "judgment", D(2025, 10, 8), persons=2, outcomes="无罪:1;有罪:1")
+    guilty = closed_case(p3, D(2025, 5, 3), [("indictment", D(2025, 5, 1))], case_no="C-GUILTY")
+    services.log_event(guilty, "judgment", D(2025, 10, 8), outcomes="有罪")
+    amended = closed_case(p3, D(2025, 5, 3), [("indictment", D(2025, 5, 1))], case_no="C-AMD")
+    services.log_event(amended, "judgment", D(2025, 8, 8), outcomes="有罪")
+    services.log_event(amended, "second_instance", D(2025, 10, 20), outcomes="改判")
+    upheld = closed_case(p3, D(2025, 5, 3), [("indictment", D(2025, 5, 1))], case_no="C-UPHELD")
+    services.log_event(upheld, "second_instance", D(2025, 10, 20), outcomes="维持")
+    assert numbers(sample_cases("2025-10", 0, seed=1), KEY) == ["C-ACQ", "C-AMD"]
+    assert numbers(sample_cases("2025-08", 0, seed=1), KEY) == []
 
 
 def test_already_reviewed_cases_are_never_drawn(ro):
