@@ -157,16 +157,57 @@ def _indicator_text(name: str, indicator) -> str:
     return f"{indicator.value * 100:.1f}%"
 
 
-def indicators_table(dash: Dashboard) -> Table:
-    """DOMAIN §9 indicators over the period, each beside its counterweights and why (one engine call)."""
+def indicators_by_month(dash: Dashboard):
+    """The §9 indicators of the dashboard's subject by month (its total is the period's): one engine call."""
     subject, period = dash.subject, dash.period
-    report = indicators_for(
+    return indicators_for(
+        group_by="month",
         basis=period.basis,
         date_from=period.date_from,
         date_to=period.date_to,
         filters=subject.filters,
         scope=subject.scope,
     )
+
+
+# The counterweights charted beside the ratio (DOMAIN §9, issue 13 D5): rates as %, counts in persons.
+CHARTED_COUNTERWEIGHTS = (
+    "post_arrest_non_prosecution_rate",
+    "acquittal_rate",
+    "acquittal_count",
+    "amended_remanded_count",
+)
+
+
+def counterweight_chart(dash: Dashboard, report) -> dict:
+    """The ratio by month beside its counterweights (捕后不诉率, 无罪判决, 改判/发回), each month linking
+    to its cases; the ratio on the left axis, the counterweights on the right."""
+    period = dash.period
+    by_month = {row.keys["month"]: row.values for row in report.rows}
+    ratio = next((s for s in dash.trend_chart.get("series", []) if s.get("key") == period.basis), None)
+    series = []
+    if ratio is not None:
+        series.append({**ratio, "name": f"{_('案件比')}（{basis_label(period.basis)}）", "axis": 0})
+    for name in CHARTED_COUNTERWEIGHTS:
+        spec = INDICATORS[name]
+        data = []
+        for month in period.months:
+            indicator = by_month.get(month, {}).get(name)
+            value = indicator.value if indicator is not None else (None if spec.is_rate else 0)
+            data.append(round(value * 100, 2) if spec.is_rate and value is not None else value)
+        unit = "%" if spec.is_rate else _("人")
+        # No drill-down link: the case list filters by event, not by recorded outcome.
+        series.append({"name": f"{spec.label}（{unit}）", "key": name, "data": data, "links": [], "axis": 1})
+        series[-1]["bar"] = not spec.is_rate
+    title = _("案件比与对照指标月度走势（%(basis)s）") % {"basis": basis_label(period.basis)}
+    axes = [_("案件比"), _("% / 人")]
+    return {"type": "dual", "title": title, "months": period.months, "series": series, "axes": axes}
+
+
+def indicators_table(dash: Dashboard, report=None) -> Table:
+    """DOMAIN §9 indicators over the period, each beside its counterweights and why (one engine call)."""
+    subject, period = dash.subject, dash.period
+    report = report or indicators_by_month(dash)
     values = report.total.values
     better = {LOWER: _("越低越好"), HIGHER: _("越高越好"), None: _("政策性指标")}
     table = Table(
@@ -312,7 +353,9 @@ def member_assessments(dash: Dashboard) -> None:
 
 def add_sections(dash: Dashboard, user, case_q: Q, today: datetime.date) -> None:
     """Add the indicator, review and at-risk tables to `dash`."""
-    dash.tables["indicators"] = indicators_table(dash)
+    report = indicators_by_month(dash)
+    dash.tables["indicators"] = indicators_table(dash, report)
+    dash.sections["counterweight_chart"] = counterweight_chart(dash, report)
     review_tables(dash)
     if dash.subject.kind == "team":
         member_assessments(dash)

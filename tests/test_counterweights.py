@@ -229,3 +229,22 @@ def test_the_api_names_each_indicators_unit_and_carries_its_counterweights(offic
     csv = admin_client.get(f"/api/v1/stats/indicators/?{query}&format=csv")
     assert csv.status_code == 200
     assert "acquittal_count.numerator" in csv.content.decode("utf-8-sig").splitlines()[0]
+
+
+def test_team_and_unit_dashboards_chart_the_ratio_beside_its_counterweights_by_month(office, admin_client):
+    from django.urls import reverse
+
+    for name, code in (("teams:team", "T-HQ"), ("teams:unit", "U-MAIN")):
+        response = admin_client.get(reverse(name, args=[code]), {"from": "2025-01", "to": "2025-06"})
+        assert response.status_code == 200
+        chart = response.context["dash"].sections["counterweight_chart"]
+        series = {s["key"]: s["data"] for s in chart["series"]}
+        assert chart["months"] == ["2025-01", "2025-02", "2025-03", "2025-04", "2025-05", "2025-06"]
+        assert "flow" in series  # the ratio itself, on its own axis
+        if code == "T-HQ":  # P, Q, U: 无罪 Q 1 in April, U 1 in March; 改判/发回 U April, Q May, U June
+            assert series["acquittal_count"] == [0, 0, 1, 1, 0, 0]
+            assert series["amended_remanded_count"] == [0, 0, 0, 1, 1, 1]
+            assert series["post_arrest_non_prosecution_rate"][0] == 0.0  # January: 4 arrested, none yet
+        else:
+            assert series["acquittal_rate"][2:4] == [100.0, 50.0]
+        assert 'id="chart-counterweights"' in response.content.decode()
