@@ -81,8 +81,9 @@ def test_each_role_lands_on_its_own_page(client, office, who, target):
 def test_team_dashboard_shows_the_engine_numbers(client, office, django_assert_max_num_queries):
     client_for(client, office.users["lead"])
     # 25, +6 for the year-to-date cards (two bases; the month not over is read from raw rows), +4 for their
-    # year-end projections, +8 for the members' assessments: fixed, whatever the number of members or months.
-    with django_assert_max_num_queries(43):
+    # year-end projections, +8 for the members' assessments, +2 for the indicators by month (counterweight
+    # chart): fixed, whatever the number of members or months.
+    with django_assert_max_num_queries(45):
         response = client.get(reverse("teams:team", args=["T-HQ"]))
     assert response.status_code == 200
     dash = response.context["dash"]
@@ -117,9 +118,9 @@ def test_dashboards_refuse_what_the_viewer_may_not_see(client, office):
 @pytest.mark.parametrize(
     "name, arg, who, limit",
     [
-        ("teams:prosecutor", "P-001", "lead", 28),
-        ("teams:department", "D-1", "leadership", 28),
-        ("teams:unit", "U-MAIN", "leadership", 22),
+        ("teams:prosecutor", "P-001", "lead", 29),  # +1: the indicators by month for the counterweight chart
+        ("teams:department", "D-1", "leadership", 29),
+        ("teams:unit", "U-MAIN", "leadership", 23),
         ("teams:work", None, "clerk", 10),  # +1: who handles the cases at risk, one query for all
         ("cases:list", None, "leadership", 10),
     ],
