@@ -13,7 +13,16 @@ from django.utils.translation import gettext_lazy as _
 
 from cases import rollup
 from cases.models import Case
-from teams.models import ApiToken, Department, Membership, Prosecutor, StaffRole, Team, Unit
+from teams.models import (
+    ApiToken,
+    Department,
+    Membership,
+    NotificationPreference,
+    Prosecutor,
+    StaffRole,
+    Team,
+    Unit,
+)
 
 
 @admin.register(Unit)
@@ -103,3 +112,10 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def revoke(self, request, queryset):
         count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
         self.message_user(request, gettext("已吊销 %d 个令牌。") % count)
+
+
+@admin.register(NotificationPreference)
+class NotificationPreferenceAdmin(admin.ModelAdmin):
+    list_display = ("user", "daily_digest", "last_digest_on")
+    list_filter = ("daily_digest",)
+    search_fields = ("user__username",)
