@@ -53,9 +53,8 @@ def _render(
     return render(request, "teams/dashboard.html", context)
 
 
-@login_required
-def team_dashboard(request: HttpRequest, team_code: str) -> HttpResponse:
-    """The team lead's view of a team (readable by its leads and by readers of its unit)."""
+def team_subject(request: HttpRequest, team_code: str) -> tuple[Team, dashboards.Subject]:
+    """The team a page is about and its dashboard subject; 404 unless its lead or a reader of its unit."""
     access = access_for(request.user)
     team = get_object_or_404(Team.objects.select_related("unit"), team_code=team_code)
     if not (access.everything or team.unit_id in access.read_unit_ids or team.pk in access.led_team_ids):
@@ -64,6 +63,14 @@ def team_dashboard(request: HttpRequest, team_code: str) -> HttpResponse:
         "team", team.team_code, team.name, RatioFilters(team=team.team_code), access.scope, {"team": team.team_code}
     )
     subject.team_id = team.pk
+    return team, subject
+
+
+@login_required
+def team_dashboard(request: HttpRequest, team_code: str) -> HttpResponse:
+    """The team lead's view of a team (readable by its leads and by readers of its unit)."""
+    access = access_for(request.user)
+    team, subject = team_subject(request, team_code)
     links = [(_("单位看板"), "teams:unit", team.unit.code)] if team.unit_id in access.read_unit_ids else []
     return _render(request, subject, Q(team_id=team.pk), _("团队看板：%(name)s") % {"name": team.name}, links)
 
