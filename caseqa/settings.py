@@ -201,6 +201,11 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # so that existing clients keep working (docs/api.md).
 API_REQUIRE_IF_MATCH = envbool("API_REQUIRE_IF_MATCH")
 IMPORT_MAX_UPLOAD_BYTES = envint("IMPORT_MAX_UPLOAD_BYTES", str(200 * 1024 * 1024))
+# An XLSX is refused before it is expanded when its parts would inflate past this many bytes in all,
+# or when one part over 10 MB inflates more than this many times (a 1.5 MB file with a 1.5 GB cell);
+# real sheets compress 5-20 times.
+IMPORT_MAX_XLSX_EXPANDED_BYTES = envint("IMPORT_MAX_XLSX_EXPANDED_BYTES", str(2 * 1024 * 1024 * 1024))
+IMPORT_MAX_XLSX_COMPRESSION_RATIO = envint("IMPORT_MAX_XLSX_COMPRESSION_RATIO", "200")
 
 # Statutory deadlines: days before a deadline at which an open case is "at risk" (DOMAIN §6).
 CASEQA_AT_RISK_DAYS = envint("CASEQA_AT_RISK_DAYS", "5")

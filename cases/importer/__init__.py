@@ -16,14 +16,17 @@ from cases.importer.report import ImportIssue, ImportReport
 __all__ = ["ImportIssue", "ImportReport", "run_import"]
 
 
-def run_import(source, kind: str | None = None, *, dry_run: bool = False, progress=None, user=None) -> ImportReport:
+def run_import(
+    source, kind: str | None = None, *, dry_run: bool = False, progress=None, user=None, encoding: str | None = None
+) -> ImportReport:
     """Validate and (unless `dry_run` or any error) write one CSV or XLSX file; returns the report.
 
     `source` is a path or a binary file object (an uploaded file). `kind` is staff, teams, cases or
     events; without it an XLSX imports its sheets of those names in that order, and a CSV's kind is
     recognised from its header. `progress(kind, done, total)` is called as rows are validated.
-    `user` is recorded as the author of the history entries.
+    `user` is recorded as the author of the history entries. `encoding` is a CSV's encoding when the
+    office names it (otherwise UTF-8, UTF-16 with BOM and GB18030 are recognised, anything else refused).
     """
     from cases.importer.runner import Importer
 
-    return Importer(source, kind, dry_run=dry_run, progress=progress, user=user).run()
+    return Importer(source, kind, dry_run=dry_run, progress=progress, user=user, encoding=encoding).run()

@@ -287,6 +287,7 @@ class CaseRegistry:
 
 
 _PARENTHESES = re.compile(r"[（(].*?[)）]")
+_BRACKETS = re.compile(r"[（()）\s]")
 
 
 def _outcome_choices() -> dict:
@@ -320,7 +321,8 @@ class Catalogue:
                 code_index[code] = len(self.codes)
                 self.codes.append(code)
             self.types[(rule_set_id, code_index[code])] = (pk, kind == EventType.Kind.BASE)
-            for spelling in (label_zh, _PARENTHESES.sub("", label_zh), label_en.lower()):
+            # 审查起诉（受理） is also written 审查起诉受理 or 审查起诉 in offices' sheets.
+            for spelling in (label_zh, _PARENTHESES.sub("", label_zh), _BRACKETS.sub("", label_zh), label_en.lower()):
                 labels.setdefault(spelling.strip(), set()).add(code)
         self.code_index = code_index
         self.outcome_choices = _outcome_choices()
@@ -335,9 +337,9 @@ class Catalogue:
         word = text.strip()
         if not word:
             return None
-        code = self.aliases.get(word) or self.aliases.get(word.lower())
+        code = self.aliases.get(word) or self.aliases.get(word.lower()) or self.aliases.get(_BRACKETS.sub("", word))
         if code is None:
-            raise CellError(_("不是诉讼环节目录中的编码（如 supplementary_investigation）"))
+            raise CellError(_("不是诉讼环节目录中的编码或名称（如 supplementary_investigation 或 退回补充侦查）"))
         return self.code_index[code]
 
     def rule_set_for(self, ordinals: np.ndarray) -> np.ndarray:

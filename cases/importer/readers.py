@@ -1,24 +1,31 @@
-"""Reading import files: CSV (UTF-8, UTF-8 with BOM, GB18030) and XLSX, in chunks of string frames.
+"""Reading import files: CSV (UTF-8, UTF-8 with BOM, UTF-16 with BOM, GB18030) and XLSX, in chunks of string frames.
 
-Every frame a reader yields has string cells ("" for blank), stripped header names and, as its
-index, the spreadsheet row number of each row (the header is row 1), so that a report points at
-the row a clerk sees in Excel.
+Every frame a reader yields has string cells ("" for blank), the column names of the sheet's kind
+(Chinese headers translated, `cases.importer.headers`) and, as its index, the spreadsheet row
+number of each row, so that a report points at the row a clerk sees in Excel. Offices' sheets carry
+title rows above the header, a 序号 column, totals rows and notes below the data: the header is found
+by its column names, and what is skipped is listed in `Sheet.skipped` for the report.
 """
 
 from __future__ import annotations
 
-import codecs
+import csv
 import datetime
 import io
 import os
+import warnings
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+import numpy as np
 import pandas as pd
 from django.utils.translation import gettext as _
 
+from cases.importer import headers
+from cases.importer.encodings import EncodingError, detect
+from cases.importer.headers import REQUIRED, guess_kind  # noqa: F401  (re-exported for callers)
 from cases.importer.report import KINDS
 
 CHUNK_ROWS = 100_000
@@ -29,29 +36,39 @@ Source = str | os.PathLike | IO[bytes]
 
 
 class FileError(Exception):
-    """The file as a whole cannot be read (wrong format, unknown sheet, bad encoding)."""
+    """The file as a whole cannot be read (wrong format, unknown sheet, bad encoding, too large)."""
 
 
 @dataclass
 class Sheet:
-    """One table to import: its kind, header, row total when known, and a generator of row frames."""
+    """One table to import: its kind, header, row total when known, and a generator of row frames.
+
+    `skipped` collects (row, reason, value) of what the reader left out on purpose (title rows,
+    unknown columns, totals, notes); `cell_errors` (row, column, value, reason) what it cannot read
+    (merged cells, formulas without a value). Both fill as the frames are read.
+    """
 
     kind: str
     header: list[str]
     total: int | None
     frames: Any  # callable returning Iterator[pd.DataFrame]
+    header_row: int = 1
+    skipped: list[tuple[int, str, str]] = field(default_factory=list)
+    cell_errors: list[tuple[int, str, str, str]] = field(default_factory=list)
 
 
-def open_sheets(source: Source, kind: str | None) -> list[Sheet]:
+def open_sheets(source: Source, kind: str | None, encoding: str | None = None) -> list[Sheet]:
     """The sheets of `source` to import, in the order staff, teams, cases, events."""
     if kind is not None and kind not in KINDS:
         raise FileError(_("未知的导入类型 %(kind)s（应为 staff、teams、cases 或 events）") % {"kind": kind})
     head = _peek(source, 4)
     if head.startswith(_ZIP_MAGIC):
-        return _xlsx_sheets(source, kind)
+        from cases.importer.xlsx import xlsx_sheets
+
+        return xlsx_sheets(source, kind)
     if display_name(source).lower().endswith((".xlsx", ".xlsm")):
         raise FileError(_("XLSX 文件已损坏：文件头不是 XLSX（zip）格式"))
-    return [_csv_sheet(source, kind)]
+    return [_csv_sheet(source, kind, encoding)]
 
 
 def _peek(source: Source, size: int) -> bytes:
@@ -74,161 +91,155 @@ def _chunks(source: Source) -> Iterator[bytes]:
     source.seek(position)
 
 
-def detect_encoding(source: Source) -> tuple[str, int]:
-    """("utf-8-sig" | "utf-8" | "gb18030", line count): UTF-8 if the whole file decodes as such, else GB18030."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    utf8, first, lines = True, True, 0
-    bom = False
-    for block in _chunks(source):
-        if first:
-            bom, first = block.startswith(codecs.BOM_UTF8), False
-        lines += block.count(b"\n")
-        if utf8:
-            try:
-                decoder.decode(block, final=False)
-            except UnicodeDecodeError:
-                utf8 = False
-    if utf8:
-        try:
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            utf8 = False
-    if not utf8:
-        return "gb18030", lines
-    return ("utf-8-sig" if bom else "utf-8"), lines
+def detect_encoding(source: Source, explicit: str | None = None) -> tuple[str, int]:
+    """(encoding, line count) of a CSV file (`cases.importer.encodings.detect`); FileError if refused."""
+    try:
+        return detect(_chunks(source), explicit)
+    except EncodingError as error:
+        raise FileError(str(error)) from None
 
 
-def _csv_sheet(source: Source, kind: str | None) -> Sheet:
-    encoding, lines = detect_encoding(source)
-    header = _csv_header(source, encoding)
-    kind = kind or guess_kind(header)
+def no_kind_message() -> str:
+    """Why a sheet's kind could not be told from its header (no command-line flag named: pages show it too)."""
+    return _(
+        "无法从表头识别导入类型：未找到人员、团队、案件或诉讼环节的必填列（如 统一受案号、诉讼环节、日期）。"
+        "请检查表头，或指定导入类型"
+    )
+
+
+def _csv_sheet(source: Source, kind: str | None, explicit: str | None) -> Sheet:
+    encoding, lines = detect_encoding(source, explicit)
+    head_rows, delimiter = _csv_head(source, encoding)
+    position, kind = headers.find_header(head_rows, kind)
     if kind is None:
-        raise FileError(_("无法判断 CSV 文件的导入类型，请指定 --kind（staff、teams、cases 或 events）"))
+        raise FileError(no_kind_message())
+    raw_header = head_rows[position] if position < len(head_rows) else []
+    sheet = Sheet(kind, [], max(lines - 1 - position, 0), None, header_row=position + 1)
+    sheet.header = header_of(sheet, raw_header)
+    note_title_rows(sheet, head_rows[:position])
 
     def frames() -> Iterator[pd.DataFrame]:
         handle = source if not isinstance(source, str | os.PathLike) else None
-        position = handle.tell() if handle is not None else 0
+        start = handle.tell() if handle is not None else 0
         # pandas cannot tell a Django upload from a text handle: decode it ourselves.
         text = io.TextIOWrapper(handle, encoding=encoding, newline="") if handle is not None else None
+        cleaner = RowCleaner(sheet)
         try:
             reader = pd.read_csv(
                 text if text is not None else source,
                 encoding=encoding,
+                sep=delimiter,
                 dtype=str,
+                header=None,
+                names=range(len(sheet.header)),  # the header as found; longer rows are cut to it
+                skiprows=position + 1,
                 index_col=False,  # a row longer than the header must not turn its first cells into an index
                 keep_default_na=False,
                 na_filter=False,
                 skip_blank_lines=False,
                 chunksize=CHUNK_ROWS,
             )
-            for frame in reader:
-                frame.columns = [str(c).strip() for c in frame.columns]
-                frame.index = frame.index + 2  # header is row 1
-                yield _drop_blank_rows(frame)
+            for frame in _quietly(reader):
+                frame.columns = sheet.header
+                frame.index = frame.index + sheet.header_row + 1
+                yield cleaner.clean(frame)
         except (pd.errors.ParserError, UnicodeDecodeError, ValueError, OSError) as error:
             raise FileError(_("CSV 文件无法读取：%(error)s") % {"error": error}) from None
         finally:
             if text is not None:
                 text.detach()  # leave the caller's file open
             if handle is not None:
-                handle.seek(position)
+                handle.seek(start)
 
-    return Sheet(kind, header, max(lines - 1, 0), frames)
+    sheet.frames = frames
+    return sheet
 
 
-def _csv_header(source: Source, encoding: str) -> list[str]:
+def _quietly(reader) -> Iterator[pd.DataFrame]:
+    """The reader's chunks without pandas' warning that a row longer than the header is cut: extra
+    cells sit under no column, and extra columns are ignored by design."""
+    while True:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", pd.errors.ParserWarning)
+            frame = next(reader, None)
+        if frame is None:
+            return
+        yield frame
+
+
+def _csv_head(source: Source, encoding: str) -> tuple[list[list[str]], str]:
+    """The first rows of a CSV file (cells stripped) and its delimiter (comma, or tab for "Unicode text")."""
     raw = _peek(source, _SNIFF_BYTES)
-    text = raw.decode(encoding, errors="ignore")
+    text = raw.decode(encoding, errors="ignore").lstrip("\ufeff")
+    lines = text.splitlines()[: headers.HEADER_SEARCH_ROWS + 1]
+    delimiter = "\t" if lines and any("\t" in line and "," not in line for line in lines) else ","
     try:
-        header = pd.read_csv(io.StringIO(text), dtype=str, nrows=0).columns
-    except (pd.errors.ParserError, pd.errors.EmptyDataError):
-        raise FileError(_("CSV 文件没有表头行")) from None
-    return [str(c).strip().lstrip("\ufeff") for c in header]
+        rows = list(csv.reader(lines, delimiter=delimiter))
+    except csv.Error as error:
+        raise FileError(_("CSV 文件无法读取：%(error)s") % {"error": error}) from None
+    if not any(any(cell.strip() for cell in row) for row in rows):
+        raise FileError(_("CSV 文件没有表头行"))
+    return [[cell.strip() for cell in row] for row in rows], delimiter
 
 
-def _drop_blank_rows(frame: pd.DataFrame) -> pd.DataFrame:
-    if frame.empty:
-        return frame
-    blank = (frame == "").all(axis=1)
-    return frame[~blank] if blank.any() else frame
+def header_of(sheet: Sheet, raw: list[object]) -> list[str]:
+    """The sheet's column names from its header row: recognised names translated, unknown ones noted."""
+    names = [_cell_text(c).strip().lstrip("\ufeff") for c in raw]
+    while names and not names[-1]:
+        names.pop()
+    columns = headers.canonical(names, sheet.kind)
+    known = set(headers.HEADERS[sheet.kind])
+    for given, column in zip(names, columns, strict=True):
+        if given and column not in known:
+            sheet.skipped.append((sheet.header_row, _("未识别的列，已忽略"), given))
+    return _unique_names(columns)
 
 
-REQUIRED = {
-    "staff": ("staff_code", "name", "unit", "department"),
-    "teams": ("team_code", "team_name", "unit", "staff_code", "team_role"),
-    "cases": ("case_no", "unit", "department", "prosecutor"),
-    "events": ("case_no", "event", "date"),
-}
+def note_title_rows(sheet: Sheet, rows: list[list[object]]) -> None:
+    """Rows above the header (a table's title, a unit and period line) are skipped and listed."""
+    for number, cells in enumerate(rows, start=1):
+        text = " ".join(t for t in (_cell_text(c) for c in cells) if t)
+        if text:
+            sheet.skipped.append((number, _("表头之上的标题行，已跳过"), text))
 
 
-def guess_kind(header: list[str]) -> str | None:
-    """The kind whose required columns the header holds, if exactly one does."""
-    names = set(header)
-    fits = [kind for kind, required in REQUIRED.items() if names.issuperset(required)]
-    return fits[0] if len(fits) == 1 else None
+class RowCleaner:
+    """Drops blank rows, totals rows (合计 / 总计 …) and notes below a blank row, noting the last two.
+
+    A note is a row with a single filled cell that follows a blank row (or another note): a data row
+    of any kind fills at least its required columns, so it cannot be taken for one.
+    """
+
+    def __init__(self, sheet: Sheet):
+        self.sheet = sheet
+        self.after_gap = False  # whether the row before the chunk was blank or a note
+
+    def clean(self, frame: pd.DataFrame) -> pd.DataFrame:
+        if frame.empty:
+            return frame
+        values = frame.to_numpy(dtype=object)
+        filled = values != ""
+        counts = filled.sum(axis=1)
+        blank = counts == 0
+        first = values[np.arange(len(values)), filled.argmax(axis=1)]
+        codes, uniques = pd.factorize(first, sort=False)
+        totals = np.array([headers.is_totals(u) for u in uniques] + [False])[codes] & ~blank
+        notes = np.zeros(len(values), dtype=bool)
+        for i in np.flatnonzero((counts == 1) & ~totals):
+            before = (blank[i - 1] or notes[i - 1]) if i else self.after_gap
+            notes[i] = before
+        self.after_gap = bool(blank[-1] or notes[-1])
+        rows = frame.index.to_numpy()
+        for i in np.flatnonzero(totals):
+            self.sheet.skipped.append((int(rows[i]), _("合计行，已跳过"), _row_text(values[i])))
+        for i in np.flatnonzero(notes):
+            self.sheet.skipped.append((int(rows[i]), _("表格下方的说明行，已跳过"), str(first[i])))
+        drop = blank | totals | notes
+        return frame[~drop] if drop.any() else frame
 
 
-def _xlsx_sheets(source: Source, kind: str | None) -> list[Sheet]:
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(source, read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many types for a damaged file
-        raise FileError(_("XLSX 文件无法读取：%(error)s") % {"error": error}) from None
-    by_name = {name.strip().lower(): name for name in workbook.sheetnames}
-    if kind:
-        name = by_name.get(kind) or (workbook.sheetnames[0] if len(workbook.sheetnames) == 1 else None)
-        if name is None:
-            raise FileError(_("工作簿中没有名为 %(kind)s 的工作表") % {"kind": kind})
-        wanted = [(kind, name)]
-    else:
-        wanted = [(k, by_name[k]) for k in KINDS if k in by_name]
-        if not wanted:
-            raise FileError(_("工作簿中没有 staff、teams、cases 或 events 工作表"))
-    return [_xlsx_sheet(workbook[name], k) for k, name in wanted]
-
-
-def _xlsx_sheet(worksheet, kind: str) -> Sheet:
-    try:
-        first = next(worksheet.iter_rows(values_only=True), None) or ()
-    except Exception as error:  # a damaged sheet part, as in frames() below
-        raise FileError(_("XLSX 文件已损坏：%(error)s") % {"error": error}) from None
-    header = [_cell_text(c).strip().lstrip("\ufeff") for c in first]
-    while header and not header[-1]:
-        header.pop()
-    header = _unique_names(header)
-    total = max((worksheet.max_row or 1) - 1, 0)
-
-    def frames() -> Iterator[pd.DataFrame]:
-        width = len(header)
-        batch: list[list[str]] = []
-        numbers: list[int] = []
-        rows = worksheet.iter_rows(min_row=2, values_only=True)
-        number = 1
-        while True:
-            # openpyxl reads the sheet lazily: a damaged part (bad CRC, broken XML) surfaces here.
-            try:
-                values = next(rows, None)
-            except Exception as error:  # zipfile.BadZipFile, xml ParseError, KeyError, ... per damage
-                raise FileError(
-                    _("XLSX 文件已损坏（第%(row)d行附近）：%(error)s") % {"row": number + 1, "error": error}
-                ) from None
-            if values is None:
-                break
-            number += 1
-            cells = [_cell_text(v) for v in values[:width]]
-            if not any(cells):
-                continue
-            cells.extend([""] * (width - len(cells)))
-            batch.append(cells)
-            numbers.append(number)
-            if len(batch) >= CHUNK_ROWS:
-                yield pd.DataFrame(batch, columns=header, index=numbers, dtype=object)
-                batch, numbers = [], []
-        if batch:
-            yield pd.DataFrame(batch, columns=header, index=numbers, dtype=object)
-
-    return Sheet(kind, header, total, frames)
+def _row_text(cells) -> str:
+    return " ".join(str(c) for c in cells if c != "")
 
 
 def _unique_names(header: list[str]) -> list[str]:

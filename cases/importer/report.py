@@ -43,6 +43,8 @@ class ImportReport:
     written: bool = False
     errors_not_listed: int = 0
     warnings_not_listed: int = 0
+    # What the reader left out on purpose (title rows, unknown columns, totals, notes): `column` empty.
+    skipped: list[ImportIssue] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -67,6 +69,11 @@ class ImportReport:
         else:
             self.warnings_not_listed += 1
 
+    def skip(self, kind: str, row: int, value: object, reason: str) -> None:
+        """Record a row or column the reader left out on purpose (never fails the import)."""
+        if len(self.skipped) < MAX_STORED_ISSUES:
+            self.skipped.append(ImportIssue(kind, int(row), "", _shown(value), str(reason)))
+
     def count(self, kind: str, outcome: str, n: int = 1) -> None:
         """Add `n` to the created / updated / unchanged count of `kind`."""
         if n:
@@ -79,10 +86,13 @@ class ImportReport:
         key = lambda issue: (order.get(issue.kind, -1), issue.row, issue.column)  # noqa: E731
         self.errors.sort(key=key)
         self.warnings.sort(key=key)
+        self.skipped.sort(key=key)
 
     def summary_lines(self) -> list[str]:
-        """One line per kind: created / updated / unchanged."""
+        """One line per kind: created / updated / unchanged — none when a row was refused (nothing is written)."""
         lines = []
+        if not self.ok:
+            return lines
         for kind in COUNTED:
             if kind in self.counts:
                 c = self.counts[kind]
@@ -91,6 +101,24 @@ class ImportReport:
                     % {"kind": kind, "created": c["created"], "updated": c["updated"], "unchanged": c["unchanged"]}
                 )
         return lines
+
+    @classmethod
+    def from_dict(cls, data: dict) -> ImportReport:
+        """The report back from `as_dict` (a background job stores it as JSON)."""
+
+        def issues(key):
+            return [ImportIssue(**issue) for issue in data.get(key, [])]
+
+        return cls(
+            errors=issues("errors"),
+            warnings=issues("warnings"),
+            skipped=issues("skipped"),
+            counts=data.get("counts", {}),
+            dry_run=data.get("dry_run", False),
+            written=data.get("written", False),
+            errors_not_listed=data.get("errors_not_listed", 0),
+            warnings_not_listed=data.get("warnings_not_listed", 0),
+        )
 
     def as_dict(self) -> dict:
         """A JSON-ready form for the REST API and the upload page."""
@@ -102,7 +130,9 @@ class ImportReport:
             "warnings": [issue.as_dict() for issue in self.warnings],
             "errors_not_listed": self.errors_not_listed,
             "warnings_not_listed": self.warnings_not_listed,
-            "counts": self.counts,
+            "skipped": [issue.as_dict() for issue in self.skipped],
+            # Counts of a refused file would read as "新增 1" beside "nothing written": none then.
+            "counts": self.counts if self.ok else {},
         }
 
 

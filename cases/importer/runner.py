@@ -23,8 +23,9 @@ VALIDATORS = {"staff": StaffValidator, "teams": TeamValidator, "cases": CaseVali
 class Importer:
     """One import of one file (see `cases.importer.run_import`)."""
 
-    def __init__(self, source, kind: str | None, *, dry_run: bool = False, progress=None, user=None):
+    def __init__(self, source, kind: str | None, *, dry_run: bool = False, progress=None, user=None, encoding=None):
         self.source = source
+        self.encoding = encoding
         self.kind = kind
         self.report = ImportReport(dry_run=dry_run)
         self.progress = progress
@@ -33,7 +34,7 @@ class Importer:
     def run(self) -> ImportReport:
         report = self.report
         try:
-            sheets = open_sheets(self.source, self.kind)
+            sheets = open_sheets(self.source, self.kind, self.encoding)
             context = ImportContext(report, services.today(), self.progress)
             for sheet in sheets:
                 validator = VALIDATORS[sheet.kind](context, sheet)
@@ -46,6 +47,8 @@ class Importer:
         if not report.ok or report.dry_run:
             self._check(context)
             return report
+        if self.progress is not None:
+            self.progress("checking", 0, None)  # the last step seen from outside until the commit
         try:
             # Checked and written in one transaction, holding the stored cases the file touches: a clerk
             # logging an event on one of them meanwhile either commits first (and the check sees it) or

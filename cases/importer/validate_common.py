@@ -13,8 +13,9 @@ from django.utils.translation import gettext as _
 
 from cases.case_numbers import normalise_case_no
 from cases.importer.context import CaseRegistry, Catalogue, Organisation
+from cases.importer.headers import REQUIRED
 from cases.importer.parsing import Parsed, map_unique
-from cases.importer.readers import REQUIRED, Sheet
+from cases.importer.readers import Sheet
 from cases.importer.report import ImportReport
 from cases.models import Case
 from teams.models import Department, Prosecutor, Team, Unit
@@ -123,11 +124,21 @@ class SheetValidator:
         self.columns = set(sheet.header)
 
     def check_header(self) -> bool:
-        """Report each missing required column (row 1); False if the sheet cannot be read on."""
+        """Report each missing required column (on the header row); False if the sheet cannot be read on."""
         missing = [name for name in REQUIRED[self.kind] if name not in self.columns]
         for name in missing:
-            self.report.error(self.kind, 1, name, "", _("缺少必填列 %(name)s") % {"name": name})
+            self.report.error(self.kind, self.sheet.header_row, name, "", _("缺少必填列 %(name)s") % {"name": name})
+        if missing:
+            self._reader_notes()
         return not missing
+
+    def _reader_notes(self) -> None:
+        """What the reader skipped (title rows, columns, totals, notes) and the cells it could not read."""
+        for row, reason, value in self.sheet.skipped:
+            self.report.skip(self.kind, row, value, reason)
+        for row, column, value, reason in self.sheet.cell_errors:
+            self.report.error(self.kind, row, column, value, reason)
+        self.sheet.skipped, self.sheet.cell_errors = [], []
 
     def has(self, name: str) -> bool:
         return name in self.columns
@@ -145,6 +156,7 @@ class SheetValidator:
                 reason = _("超过 %(n)d 个字符的长度上限") % {"n": limit}
                 self.flag(frame.index, name, cells, too_long, reason)
             yield frame
+        self._reader_notes()
 
     @staticmethod
     def text(frame: pd.DataFrame, name: str) -> pd.Series:

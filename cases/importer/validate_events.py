@@ -42,6 +42,9 @@ class EventValidator(SheetValidator):
 
     def run(self) -> None:
         self.staff_refs: list = []
+        # Cases with an event row that could not be read: their sequence is not checked (the rule
+        # would judge the case without that row and blame the wrong one); the bad row is reported.
+        self.unparsed_cases: set[int] = set()
         self._staff_index: dict[str, int] = {}
         parts: list[dict[str, np.ndarray]] = []
         done = 0
@@ -81,6 +84,7 @@ class EventValidator(SheetValidator):
         self.flag(rows, "case_no", case_values, unknown, _("案件不存在（既未登记，也不在本次导入的 cases 中）"))
 
         bad = blank_case | unknown | codes.bad | codes.blank | dates.bad | dates.blank | persons.bad | staff.bad
+        self.unparsed_cases.update(keys[bad & (keys >= 0)].tolist())
         keep = ~bad
         if self.has("note"):
             notes = self.text(frame, "note").to_numpy(dtype=object)[keep]
@@ -124,6 +128,7 @@ class EventValidator(SheetValidator):
                     catalogue.codes[self.codes[position]],
                     _("该环节不在 %(date)s 适用的统计规则中") % {"date": ordinal_to_date(self.dates[position])},
                 )
+            self.unparsed_cases.update(self.case_keys[missing].tolist())
             self._keep(~missing)
 
     def _check_outcomes(self) -> None:

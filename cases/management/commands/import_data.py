@@ -22,6 +22,7 @@ class Command(BaseCommand):
         parser.add_argument("file", help=_("CSV 或 XLSX 文件"))
         parser.add_argument("--kind", choices=KINDS, help=_("导入类型；XLSX 不指定时按工作表名依次导入"))
         parser.add_argument("--dry-run", action="store_true", help=_("只校验，不写入"))
+        parser.add_argument("--encoding", help=_("CSV 文件的编码（如 big5）；不指定时识别 UTF-8 与 GB18030"))
         parser.add_argument("--progress-every", type=int, default=100_000, help=_("每校验多少行报告一次进度"))
         # Still accepted (scripts pass it), though the checks are skipped anyway.
         parser.add_argument("--skip-checks", action="store_true", help=argparse.SUPPRESS)
@@ -36,13 +37,21 @@ class Command(BaseCommand):
             if done // every > last.get(kind, -1) // every or (total and done >= total):
                 last[kind] = done
                 of = f"/{total}" if total else ""
-                what = {"sequence": "cases checked against the sequence rules", "written": "rows written"}.get(
-                    kind, "rows validated"
-                )
+                what = {
+                    "sequence": "cases checked against the sequence rules",
+                    "written": "rows written",
+                    "checking": "validated; checking the sequence rules and writing",
+                }.get(kind, "rows validated")
                 self.stderr.write(f"{kind}: {done}{of} {what} ({time.monotonic() - started:.1f}s)")
 
         try:
-            report = run_import(options["file"], options["kind"], dry_run=options["dry_run"], progress=progress)
+            report = run_import(
+                options["file"],
+                options["kind"],
+                dry_run=options["dry_run"],
+                progress=progress,
+                encoding=options["encoding"],
+            )
         except FileNotFoundError:
             raise CommandError(_("文件不存在：%(file)s") % {"file": options["file"]}) from None
         for issue in report.errors:
@@ -51,6 +60,8 @@ class Command(BaseCommand):
             self.stdout.write(_("另有 %(n)d 处错误未列出") % {"n": report.errors_not_listed})
         for issue in report.warnings:
             self.stdout.write(_("警告 ") + str(issue))
+        for issue in report.skipped:
+            self.stdout.write(_("跳过 ") + str(issue))
         for line in report.summary_lines():
             self.stdout.write(line)
         elapsed = time.monotonic() - started
