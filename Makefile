@@ -24,7 +24,10 @@ demo: install-python
 	TESTING= DEBUG=1 $(BIN)/python manage.py migrate --noinput -v0
 	TESTING= DEBUG=1 $(BIN)/python manage.py seed_demo --if-empty
 	TESTING= DEBUG=1 $(BIN)/python manage.py seed_demo_reviews
-	@echo "caseqa demo: http://127.0.0.1:$(PORT)/"
+	@echo "caseqa demo: http://127.0.0.1:$(PORT)/ (with the background import worker)"
+	@# The import worker runs beside the server and stops with it (Ctrl-C, or runserver ending).
+	TESTING= DEBUG=1 $(BIN)/python manage.py import_worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	TESTING= DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 lint:

@@ -4,6 +4,7 @@ SQLite by default so that a fresh checkout works; PostgreSQL through DATABASE_UR
 """
 
 import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -58,9 +59,12 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     "teams",
     "cases",
     "ops",
+    "importjobs",
 ]
 
 MIDDLEWARE = [
@@ -206,6 +210,20 @@ IMPORT_MAX_UPLOAD_BYTES = envint("IMPORT_MAX_UPLOAD_BYTES", str(200 * 1024 * 102
 # real sheets compress 5-20 times.
 IMPORT_MAX_XLSX_EXPANDED_BYTES = envint("IMPORT_MAX_XLSX_EXPANDED_BYTES", str(2 * 1024 * 1024 * 1024))
 IMPORT_MAX_XLSX_COMPRESSION_RATIO = envint("IMPORT_MAX_XLSX_COMPRESSION_RATIO", "200")
+# Uploads wait here for the worker (`manage.py import_worker`): web servers and worker must share it.
+IMPORT_SPOOL_DIR = os.environ.get("IMPORT_SPOOL_DIR", os.path.join(tempfile.gettempdir(), "caseqa-imports"))
+
+# Background tasks (django-tasks): the database backend needs no other server; `manage.py import_worker`
+# runs them. Tests run them in the request (immediate) unless a test switches to the database backend
+# and runs a worker itself (tests/test_import_jobs.py).
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get(
+            "TASKS_BACKEND",
+            "django_tasks.backends.immediate.ImmediateBackend" if TESTING else "django_tasks_db.DatabaseBackend",
+        )
+    }
+}
 
 # Statutory deadlines: days before a deadline at which an open case is "at risk" (DOMAIN §6).
 CASEQA_AT_RISK_DAYS = envint("CASEQA_AT_RISK_DAYS", "5")

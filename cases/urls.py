@@ -15,5 +15,7 @@ urlpatterns = [
     path("cases/<int:pk>/", pages.case_detail, name="detail"),
     path("cases/<int:pk>/events/new/", pages.event_create, name="event_create"),
     path("imports/upload/", imports.import_upload, name="import"),
+    path("imports/jobs/<uuid:pk>/", imports.import_job, name="import_job"),
+    path("imports/template.xlsx", imports.import_template, name="import_template"),
     *views_reviews.urlpatterns,
 ]

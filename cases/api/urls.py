@@ -17,4 +17,5 @@ urlpatterns = [
     path("stats/indicators/", stats.IndicatorStatsView.as_view(), name="stats-indicators"),
     path("stats/reviews/", stats.ReviewStatsView.as_view(), name="stats-reviews"),
     path("imports/", imports.ImportView.as_view(), name="imports"),
+    path("imports/<uuid:job_id>/", imports.ImportStatusView.as_view(), name="import-status"),
 ]

@@ -1,72 +1,89 @@
-"""The import page: upload a CSV / XLSX and read the row report (the same `run_import` as the command).
+"""The import page: upload a CSV / XLSX, follow the background import's progress and read its row report.
 
-The uploaded file is handed to `cases.importer.run_import` as it is (the history names it). Any refused row →
-nothing is written, and the report lists every bad row (row, column, value, reason). In the browser
-the form is sent by script so the upload shows a progress bar and the importer's stages are listed;
-without script it is an ordinary form post answered by the same page.
+The upload becomes an `importjobs.ImportJob` run by the task worker (`manage.py import_worker`), the same
+`run_import` as the command: no request waits on a large file. The job's page shows the phase and rows
+validated while it runs (polled by script, or refreshed every two seconds without it) and the report
+once finished: any refused row → nothing written, every bad row listed (row, column, value, reason).
 """
 
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
-from cases.api.imports import scope_errors, upload_on_disk
-from cases.importer import run_import
 from cases.importer.report import ImportReport
 from cases.views.forms import ImportForm
+from importjobs import jobs
+from importjobs.models import ImportJob
 from teams.access import can_write
 
-MAX_STAGES_SHOWN = 200
-
-
-def _stage_text(args: tuple, kwargs: dict) -> str:
-    """A readable line from whatever the importer reports as progress."""
-    parts = [str(a) for a in args] + [f"{k}={v}" for k, v in kwargs.items()]
-    numbers = [a for a in args if isinstance(a, int) and not isinstance(a, bool)]
-    if len(numbers) >= 2 and numbers[1]:
-        parts.append(f"({numbers[0] * 100 // numbers[1]}%)")
-    return " ".join(parts)
+PHASES = {
+    "staff": _("校验人员"),
+    "teams": _("校验团队"),
+    "cases": _("校验案件"),
+    "events": _("校验诉讼环节"),
+    "sequence": _("检查顺序规则"),
+    "checking": _("校验完毕，正在检查顺序规则并写入"),
+    "written": _("写入"),
+}
 
 
 @login_required
 def import_upload(request: HttpRequest) -> HttpResponse:
-    """GET: the upload form. POST: run the import and show the row report."""
+    """GET: the upload form. POST: queue the import and show (or redirect to) its progress."""
     if not can_write(request.user):
         raise Http404
     form = ImportForm(request.POST or None, request.FILES or None)
     partial = request.headers.get("X-Requested-With") == "fetch"
-    template = "cases/_import_result.html" if partial else "cases/import.html"
     if request.method != "POST" or not form.is_valid():
+        template = "cases/_import_result.html" if partial else "cases/import.html"
         return render(request, template, {"form": form}, status=400 if form.errors else 200)
-    upload = form.cleaned_data["file"]
-    stages: list[str] = []
-
-    def progress(*args, **kwargs) -> None:
-        if len(stages) < MAX_STAGES_SHOWN:
-            stages.append(_stage_text(args, kwargs))
-
-    kind = form.cleaned_data["kind"] or None
-    report = _refused_outside_scope(upload, kind, request.user)
-    if report is None:
-        # An upload over FILE_UPLOAD_MAX_MEMORY_SIZE is already streamed to a temporary file on disk.
-        report = run_import(
-            upload, kind=kind, dry_run=form.cleaned_data["dry_run"], progress=progress, user=request.user
-        )
-    report.sort()
-    context = {"form": ImportForm(), "report": report, "filename": upload.name, "stages": stages}
-    return render(request, template, context, status=200 if report.ok else 422)
+    data = form.cleaned_data
+    job = jobs.start(
+        data["file"], request.user, kind=data["kind"] or "", dry_run=data["dry_run"], encoding=data["encoding"]
+    )
+    if partial:
+        job.refresh_from_db()
+        return render(request, "cases/_import_result.html", _job_context(job), status=202)
+    return redirect(reverse("cases:import_job", args=[job.id]), permanent=False)
 
 
-def _refused_outside_scope(upload, kind: str | None, user) -> ImportReport | None:
-    """A report of the rows that would write outside the user's units (the API's check), or None."""
-    with upload_on_disk(upload, "caseqa-web-import-") as path:
-        refused = scope_errors(path, kind, user)
-    upload.seek(0)
-    if not refused:
-        return None
-    report = ImportReport()
-    for row in refused:
-        report.error(row["kind"], row["row"], row["column"], row["value"], row["reason"])
-    return report
+@login_required
+def import_job(request: HttpRequest, pk) -> HttpResponse:
+    """One import's progress and, once finished, its report (the uploader's and superusers' only)."""
+    job = ImportJob.objects.filter(pk=pk).first()
+    if job is None or not can_write(request.user) or not (request.user.is_superuser or job.user_id == request.user.pk):
+        raise Http404
+    partial = request.headers.get("X-Requested-With") == "fetch"
+    context = _job_context(job)
+    if partial:
+        return render(request, "cases/_import_result.html", context)
+    return render(request, "cases/import.html", {"form": ImportForm(), **context})
+
+
+def _job_context(job: ImportJob) -> dict:
+    report = ImportReport.from_dict(job.report) if job.finished and job.report else None
+    return {
+        "job": job,
+        "phase_label": PHASES.get(job.phase, job.phase),
+        "report": report,
+        "filename": job.file_name,
+        "status_url": reverse("cases:import_job", args=[job.id]),
+    }
+
+
+@login_required
+def import_template(request: HttpRequest) -> HttpResponse:
+    """The XLSX import template with its 说明 sheet (columns, Chinese headers, codes, date forms)."""
+    if not can_write(request.user):
+        raise Http404
+    from cases.importer.template import template_workbook
+
+    response = HttpResponse(
+        template_workbook(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = 'attachment; filename="caseqa-import-template.xlsx"'
+    return response
