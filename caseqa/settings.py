@@ -65,9 +65,13 @@ INSTALLED_APPS = [
     "cases",
     "ops",
     "importjobs",
+    "django_prometheus",
 ]
 
 MIDDLEWARE = [
+    # Outermost: times the whole request (django-prometheus) and writes its log line (ops/requestlog.py).
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "ops.requestlog.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "caseqa.middleware.RejectNulCharactersMiddleware",
@@ -80,6 +84,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "csp.middleware.CSPMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
     # Last, as django-axes requires: turns a locked-out login into its 429 answer.
     "axes.middleware.AxesMiddleware",
 ]
@@ -131,6 +136,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;", "transaction_mode": "IMMEDIATE"}
     )
+
+# django-prometheus' wrappers of the same backends count queries and errors for /metrics.
+_METERED_ENGINES = {
+    "django.db.backends.postgresql": "django_prometheus.db.backends.postgresql",
+    "django.db.backends.sqlite3": "django_prometheus.db.backends.sqlite3",
+}
+for _database in DATABASES.values():
+    if _database["ENGINE"] == "django.db.backends.sqlite3":
+        # In memory under tests, as with the stock engine (pytest-django recognises only its name).
+        _database.setdefault("TEST", {}).setdefault("NAME", ":memory:")
+    _database["ENGINE"] = _METERED_ENGINES.get(_database["ENGINE"], _database["ENGINE"])
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -189,7 +205,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.getenv("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -281,6 +297,8 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", str(PRODUCTION))
+# Monitoring probes reach gunicorn directly over plain HTTP on the loopback: answer, do not redirect.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", "31536000" if PRODUCTION else "0")
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
 SECURE_HSTS_PRELOAD = SECURE_HSTS_SECONDS > 0
@@ -313,18 +331,32 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# Health and metrics (ops/health.py, ops/metrics.py).
+WORKER_HEARTBEAT_MAX_AGE = envint("WORKER_HEARTBEAT_MAX_AGE", "60")
+METRICS_ALLOWED_ADDRESSES = [a for a in os.getenv("METRICS_ALLOWED_ADDRESSES", "127.0.0.1,::1").split(",") if a]
+METRICS_TOKEN = os.getenv("METRICS_TOKEN", "")
+LOG_FORMAT = os.getenv("LOG_FORMAT", "text")
+if LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured("LOG_FORMAT must be text or json")
+
 # Every record goes through one console handler whose filter masks personal data (names, case
 # titles, ID numbers, phone numbers) before it is written: caseqa/logging_filters.py.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"personal_data": {"()": "caseqa.logging_filters.PersonalDataFilter"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["personal_data"]}},
+    "formatters": {
+        "json": {"()": "ops.logformat.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["personal_data"], "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": os.getenv("LOG_LEVEL", "WARNING")},
     "loggers": {
         # Django's own default handlers would bypass the filter: route everything through ours.
         "django": {"handlers": ["console"], "level": os.getenv("LOG_LEVEL", "WARNING"), "propagate": False},
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "axes": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        # One line per request and per import (ops/requestlog.py, ops/observe.py), also at LOG_LEVEL=WARNING.
+        "caseqa": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }

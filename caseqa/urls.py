@@ -5,6 +5,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from ops.health import healthz, readyz
+from ops.metrics import metrics
 from teams.views import home
 
 # The admin is where an office edits its catalogues and seeded rules: name it for them, not "Django".
@@ -14,6 +16,10 @@ admin.site.index_title = _("目录与数据维护")
 
 urlpatterns = [
     path("", home, name="home"),
+    # Monitoring (docs/deploy.md): liveness, readiness, Prometheus metrics.
+    path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
+    path("metrics", metrics, name="metrics"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("teams.urls")),

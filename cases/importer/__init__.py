@@ -28,5 +28,10 @@ def run_import(
     office names it (otherwise UTF-8, UTF-16 with BOM and GB18030 are recognised, anything else refused).
     """
     from cases.importer.runner import Importer
+    from ops.observe import observed_import
 
-    return Importer(source, kind, dry_run=dry_run, progress=progress, user=user, encoding=encoding).run()
+    # One log line and the duration/rows metrics per import, whichever path (command, page, API, task) ran it.
+    with observed_import(kind, user, dry_run) as observe:
+        report = Importer(source, kind, dry_run=dry_run, progress=progress, user=user, encoding=encoding).run()
+        observe(report)
+    return report
