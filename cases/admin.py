@@ -25,6 +25,7 @@ from cases import rollup, services
 from cases.models import (
     AssessmentScheme,
     Case,
+    Charge,
     EventType,
     Finding,
     GradeScale,
@@ -35,6 +36,7 @@ from cases.models import (
     ReviewItem,
     ReviewTransition,
     RuleSet,
+    TeamSpecialisation,
     TeamTarget,
 )
 
@@ -87,6 +89,26 @@ class EventTypeInline(admin.TabularInline):
     form = EventTypeForm
     fields = ["position", "code", "label_zh", "label_en", "kind", "weight"]
     extra = 0
+
+
+@admin.register(Charge)
+class ChargeAdmin(SimpleHistoryAdmin):
+    """The charge catalogue (罪名): seeded with the common charges, extended by the office here."""
+
+    list_display = ["code", "name", "chapter", "position"]
+    list_filter = ["chapter"]
+    search_fields = ["code", "name"]
+    ordering = ["chapter", "position", "code"]
+
+
+@admin.register(TeamSpecialisation)
+class TeamSpecialisationAdmin(admin.ModelAdmin):
+    """Every team's charges or chapters (also edited on the team's own page)."""
+
+    list_display = ["team", "chapter", "charge"]
+    list_filter = ["chapter"]
+    autocomplete_fields = ["team", "charge"]
+    list_select_related = ["team", "charge"]
 
 
 @admin.register(RuleSet)
@@ -192,6 +214,8 @@ class CaseAdminForm(ServiceWriteForm):
             "title",
             "line",
             "category",
+            "main_charge",
+            "other_charges",
             "unit",
             "department",
             "prosecutor",
@@ -205,6 +229,7 @@ class CaseAdminForm(ServiceWriteForm):
 
     def write(self) -> Case:
         # Only what this form changed, so a concurrent writer's other fields are not overwritten.
+        # Other charges (many-to-many) are the admin's save_related, afterwards.
         return services.save_case(self.instance, self.changed_data if self.instance.pk else None)
 
 
@@ -291,7 +316,7 @@ class CaseAdmin(ServiceWrittenAdmin):
     list_display = ["case_no", "title", "unit", "prosecutor", "team", "received_on", "closed_on", "items"]
     list_filter = ["line", "category", "unit", "team"]
     search_fields = ["case_no", "title"]
-    autocomplete_fields = ["unit", "department", "prosecutor", "team"]
+    autocomplete_fields = ["unit", "department", "prosecutor", "team", "main_charge", "other_charges"]
     readonly_fields = ["received_on", "items", "add_event"]
     list_select_related = ["unit", "prosecutor", "team"]
     show_full_result_count = False  # a million cases: no COUNT(*) on every page

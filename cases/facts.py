@@ -19,13 +19,30 @@ FLOW, COHORT = "flow", "cohort"
 BASES = (FLOW, COHORT)
 
 # Attribution keys on the case (DOMAIN §4: everything is attributed through the case, as it is now).
-KEY_FIELDS = ("unit_id", "department_id", "team_id", "prosecutor_id", "line", "category")
+KEY_FIELDS = ("unit_id", "department_id", "team_id", "prosecutor_id", "line", "category", "main_charge_id")
+# Keys read through a relation of the case rather than stored on it (grouping and filtering raw rows);
+# the roll-up keeps the main charge only and reads its chapter through the charge (cases.ratio).
+CASE_PATHS = {"charge_chapter": "main_charge__chapter"}
+# Keys whose "none" is stored as 0 (so the roll-up's unique key holds on SQLite).
+ZERO_NONE = ("team_id", "main_charge_id")
+
+
+def case_path(key: str) -> str:
+    """The Case lookup path of a key column (`charge_chapter` → `main_charge__chapter`)."""
+    return CASE_PATHS.get(key, key)
+
+
+def case_kwargs(columns: dict[str, object], prefix: str = "") -> dict[str, object]:
+    """Resolved filters (`ratio.filter_ids`) as Case lookups, under `prefix` (e.g. "case__" from events)."""
+    return {prefix + case_path(column): value for column, value in columns.items()}
+
+
 PERIOD_TRUNC = {"month": TruncMonth, "quarter": TruncQuarter, "year": TruncYear}
 
 
 def _case_expr(field: str, via_event: bool):
-    path = f"case__{field}" if via_event else field
-    if field == "team_id":
+    path = f"case__{case_path(field)}" if via_event else case_path(field)
+    if field in ZERO_NONE:
         return Coalesce(F(path), Value(0), output_field=IntegerField())
     return F(path)
 
@@ -97,11 +114,11 @@ def through_case(q: Q) -> Q:
 
 
 def read_row(row: dict) -> dict:
-    """A fact row with its "k_"/"n_" names stripped, team 0 read back as None."""
+    """A fact row with its "k_"/"n_" names stripped, team and charge 0 read back as None."""
     out = {}
     for name, value in row.items():
         key = name[2:]
-        if key == "team_id" and value == 0:
+        if key in ZERO_NONE and value == 0:
             value = None
         if key in ("month", "quarter", "year") and isinstance(value, datetime.datetime):
             value = value.date()

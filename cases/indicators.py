@@ -35,7 +35,7 @@ from django.db.models.functions import Cast, Coalesce, Least
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cases.facts import BASES, COHORT, FLOW, PERIOD_TRUNC, through_case
+from cases.facts import BASES, COHORT, FLOW, PERIOD_TRUNC, case_kwargs, case_path, through_case
 from cases.models import Case, ProceduralEvent
 from cases.outcomes import ACQUITTED, AMENDED, ARREST_APPROVED, ARREST_REFUSED, REMANDED
 from cases.ratio import (
@@ -366,13 +366,15 @@ def _grouped(queryset: QuerySet, groups: dict, aggregates: dict) -> list[dict]:
 def _sources(basis, date_from, date_to, columns, case_q) -> tuple[QuerySet, str, QuerySet]:
     """(events, the event-side date path, closed cases) restricted to the range, filters and scope."""
     events = ProceduralEvent.objects.filter(
-        through_case(case_q), event_type__code__in=EVENT_CODES, **{f"case__{c}": v for c, v in columns.items()}
+        through_case(case_q), event_type__code__in=EVENT_CODES, **case_kwargs(columns, "case__")
     )
     event_date = "date" if basis == FLOW else "case__closed_on"
     events = events.filter(**{f"{event_date}__gte": date_from, f"{event_date}__lte": date_to})
     reviewed = ProceduralEvent.objects.filter(case=OuterRef("pk"), event_type__code="prosecution_review")
     # 认罪认罚 and 量刑建议 are outcomes of 审查起诉: only cases closed at that stage count.
-    cases = Case.objects.filter(case_q, Exists(reviewed), closed_on__gte=date_from, closed_on__lte=date_to, **columns)
+    cases = Case.objects.filter(
+        case_q, Exists(reviewed), closed_on__gte=date_from, closed_on__lte=date_to, **case_kwargs(columns)
+    )
     return events, event_date, cases
 
 
@@ -406,9 +408,9 @@ def _collect(
     """
     events, event_date, cases = _sources(basis, date_from, date_to, columns, case_q)
     event_groups = {f"k_{p}": PERIOD_TRUNC[p](event_date) for p in periods}
-    event_groups.update({f"k_{c}": F(f"case__{c}") for c in key_columns})
+    event_groups.update({f"k_{c}": F(f"case__{case_path(c)}") for c in key_columns})
     case_groups = {f"k_{p}": PERIOD_TRUNC[p]("closed_on") for p in periods}
-    case_groups.update({f"k_{c}": F(c) for c in key_columns})
+    case_groups.update({f"k_{c}": F(case_path(c)) for c in key_columns})
     counts: dict[tuple, dict[str, int]] = {}
     total: dict[tuple, dict[str, int]] = {}
     for row in _event_counts(events, event_groups):

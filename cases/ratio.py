@@ -17,13 +17,14 @@ from django.db.models import F, Q, Sum
 from django.db.models.functions import TruncQuarter, TruncYear
 from django.utils import timezone
 
-from cases.facts import BASES, FLOW, fact_querysets
-from cases.models import Case, RatioFact
+from cases.facts import BASES, FLOW, ZERO_NONE, case_kwargs, fact_querysets
+from cases.models import Case, Chapter, Charge, RatioFact
 from cases.rollup import LEVEL_KEYS
 from teams.models import Department, Prosecutor, Team, Unit
 
 PERIODS = ("month", "quarter", "year")
-DIMENSIONS = ("unit", "department", "team", "prosecutor", "line", "category")
+# Charges cut by the case's MAIN charge (DOMAIN §3): each case counts once, so groups add up to the total.
+DIMENSIONS = ("unit", "department", "team", "prosecutor", "line", "category", "charge", "charge_chapter")
 GROUP_BY_CHOICES = PERIODS + DIMENSIONS
 # Dimension → (fact column, model whose code names it, the code field)
 KEY_COLUMNS = {
@@ -33,6 +34,8 @@ KEY_COLUMNS = {
     "prosecutor": ("prosecutor_id", Prosecutor, "staff_code"),
     "line": ("line", None, None),
     "category": ("category", None, None),
+    "charge": ("main_charge_id", Charge, "code"),
+    "charge_chapter": ("charge_chapter", None, None),
 }
 
 
@@ -168,6 +171,8 @@ class RatioFilters:
     prosecutor: str | None = None
     line: str | None = None
     category: str | None = None
+    charge: str | None = None
+    charge_chapter: str | None = None
 
 
 def parse_group_by(value: str | list[str] | None) -> list[str]:
@@ -191,6 +196,9 @@ def filter_ids(filters: RatioFilters) -> dict[str, object]:
         if value in (None, ""):
             continue
         column, model, code_field = KEY_COLUMNS[dim]
+        if dim == "charge_chapter":
+            resolved[column] = parse_chapter(value)
+            continue
         if model is None:
             choices = Case.Line if dim == "line" else Case.Category
             if value not in choices.values:
@@ -198,7 +206,7 @@ def filter_ids(filters: RatioFilters) -> dict[str, object]:
             resolved[column] = value
             continue
         candidates = model.objects.filter(**{code_field: value})
-        if dim in ("unit", "department") and not candidates.exists():
+        if dim in ("unit", "department", "charge") and not candidates.exists():
             candidates = model.objects.filter(name=value)
             if dim == "department" and "unit_id" in resolved:
                 # Department names repeat across units (第一检察部); the unit filter disambiguates.
@@ -208,6 +216,27 @@ def filter_ids(filters: RatioFilters) -> dict[str, object]:
             raise RatioQueryError(dim, f"unknown {dim} {value!r}" if not ids else f"ambiguous {dim} {value!r}")
         resolved[column] = ids[0]
     return resolved
+
+
+CHAPTER_NUMERALS = ("一", "二", "三", "四", "五", "六", "七", "八", "九", "十")
+
+
+def parse_chapter(value: str | int) -> int:
+    """A chapter of the Criminal Law from `6`, `第六章` or its full label; RatioQueryError otherwise."""
+    text = str(value).strip()
+    for number, label in Chapter.choices:
+        if text in (str(number), f"第{CHAPTER_NUMERALS[number - 1]}章", str(label)):
+            return number
+    raise RatioQueryError("charge_chapter", f"unknown charge_chapter {value!r}; allowed: 1–10 or 第一章…第十章")
+
+
+def rollup_columns(columns: dict[str, object]) -> dict[str, object]:
+    """Resolved filters as roll-up lookups: the roll-up keeps the main charge, a chapter is its charges."""
+    columns = dict(columns)
+    if "charge_chapter" in columns:
+        chapter = columns.pop("charge_chapter")
+        columns["main_charge_id__in"] = list(Charge.objects.filter(chapter=chapter).values_list("pk", flat=True))
+    return columns
 
 
 ONE_DAY = datetime.timedelta(days=1)
@@ -291,8 +320,12 @@ def ratio_for(
     if scope_fact_q is not None:
         whole, partial = split_range(date_from, date_to)
         if whole:
-            level = rollup_level({*key_columns, *columns, *scope.columns()})
-            _read_rollup(level, basis, whole, periods, key_columns, columns, scope_fact_q, add)
+            fact_columns = rollup_columns(columns)
+            # A chapter is grouped through the main charge (each charge's chapter read once below).
+            fact_keys = tuple(dict.fromkeys("main_charge_id" if c == "charge_chapter" else c for c in key_columns))
+            level = rollup_level({*fact_keys, *(c.split("__")[0] for c in fact_columns), *scope.columns()})
+            into = add if fact_keys == key_columns else _through_charges(add, len(periods), key_columns, fact_keys)
+            _read_rollup(level, basis, whole, periods, fact_keys, fact_columns, scope_fact_q, into)
         for day_from, day_to in partial:
             _read_raw(basis, day_from, day_to, periods, key_columns, columns, scope_case_q, add)
 
@@ -302,9 +335,24 @@ def ratio_for(
     return RatioReport(basis, date_from, date_to, group_by, rows, total)
 
 
+def _through_charges(add, n_periods: int, key_columns: tuple[str, ...], fact_keys: tuple[str, ...]):
+    """`add` for roll-up keys grouped by main charge where the answer groups by chapter."""
+    chapter_of = dict(Charge.objects.values_list("pk", "chapter"))
+    where = [fact_keys.index("main_charge_id" if c == "charge_chapter" else c) for c in key_columns]
+    chapters = [c == "charge_chapter" for c in key_columns]
+
+    def into(key: tuple, cases: int, items: int, extras: dict[str, int]) -> None:
+        values = key[n_periods:]
+        pairs = zip(where, chapters, strict=True)
+        mapped = tuple(chapter_of.get(values[i]) if is_chapter else values[i] for i, is_chapter in pairs)
+        add(key[:n_periods] + mapped, cases, items, extras)
+
+    return into
+
+
 def rollup_level(columns: set[str]) -> str:
     """The coarsest roll-up level that keeps every column a query groups or filters by."""
-    for level in ("unit", "department", "team"):
+    for level in ("unit", "department", "team", "charge"):
         if columns <= set(LEVEL_KEYS[level]):
             return level
     return "full"
@@ -320,7 +368,7 @@ class _KeyReader:
 
     def __init__(self, periods: tuple[str, ...], key_columns: tuple[str, ...]):
         self.periods = periods
-        self.none_values = [0 if c == "team_id" else "" if c == "category" else None for c in key_columns]
+        self.none_values = [0 if c in ZERO_NONE else "" if c == "category" else None for c in key_columns]
         self.labels: dict[tuple[str, object], str] = {}
 
     def label(self, period: str, value: object) -> str:
@@ -393,7 +441,7 @@ def _read_rollup(level, basis, whole, periods, key_columns, columns, scope_q, ad
 
 
 def _read_raw(basis, day_from, day_to, periods, key_columns, columns, scope_q, add) -> None:
-    case_filter = scope_q & Q(**columns)
+    case_filter = scope_q & Q(**case_kwargs(columns))
     reader = _KeyReader(periods, key_columns)
     names = [f"k_{p}" for p in periods] + [f"k_{c}" for c in key_columns]
     for queryset in fact_querysets(basis, day_from, day_to, keys=key_columns, periods=periods, case_filter=case_filter):
@@ -408,6 +456,11 @@ def attach_codes(rows: list[RatioRow], dims: list[str]) -> None:
     """Replace ids in row keys by codes, keeping display names in `labels` (one query per dimension)."""
     for dim in dims:
         _column, model, code_field = KEY_COLUMNS[dim]
+        if dim == "charge_chapter":
+            for row in rows:
+                value = row.keys[dim]
+                row.labels[dim] = str(Chapter(value).label) if value else None
+            continue
         if model is None:
             choices = dict((Case.Line if dim == "line" else Case.Category).choices)
             for row in rows:

@@ -19,7 +19,7 @@ from django.db.models import DateField, F, Q
 from django.db.models.functions import Cast, TruncMonth, TruncQuarter, TruncYear
 from django.utils import timezone
 
-from cases.facts import BASES, FLOW
+from cases.facts import BASES, FLOW, case_kwargs, case_path
 from cases.models import Dimension, Finding, Grade, QualityReview, ReviewItem
 from cases.ratio import (
     DIMENSIONS,
@@ -190,7 +190,7 @@ def review_stats_for(
     review_q = (
         Q(status=QualityReview.Status.FINAL, final_on__gte=date_from, final_on__lte=date_to)
         & _prefix(scope_q, "case__")
-        & Q(**{f"case__{column}": value for column, value in columns.items()})
+        & Q(**case_kwargs(columns, "case__"))
     )
     groups: dict[tuple, ReviewRow] = {}
     labels: dict[tuple[str, object], str] = {}
@@ -206,7 +206,7 @@ def review_stats_for(
 
     def group_exprs(prefix: str) -> dict:
         exprs = {f"p_{p}": period_expr(p, f"{prefix}final_on") for p in periods}
-        exprs.update({f"c_{d}": F(f"{prefix}case__{KEY_COLUMNS[d][0]}") for d in dims})
+        exprs.update({f"c_{d}": F(f"{prefix}case__{case_path(KEY_COLUMNS[d][0])}") for d in dims})
         return exprs
 
     by_values: dict[tuple, ReviewRow] = {}

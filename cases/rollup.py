@@ -29,6 +29,8 @@ LEVEL_KEYS: dict[str, tuple[str, ...]] = {
     "unit": ("unit_id",),
     "department": ("unit_id", "department_id"),
     "team": ("team_id",),
+    # Charge statistics of a unit or the province read this level, not the prosecutor-level rows.
+    "charge": ("unit_id", "main_charge_id"),
 }
 ALL_ID, ALL_TEXT = -1, "*"
 TEXT_KEYS = ("line", "category")

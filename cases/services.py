@@ -252,6 +252,7 @@ CASE_EDITABLE_FIELDS = (
     "title",
     "line",
     "category",
+    "main_charge",
     "unit",
     "department",
     "prosecutor",

@@ -12,7 +12,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from cases import rollup
-from cases.models import Case
+from cases.models import Case, TeamSpecialisation
 from teams.models import (
     ApiToken,
     Department,
@@ -58,6 +58,15 @@ class ProsecutorAdmin(admin.ModelAdmin):
     list_select_related = ["unit", "department", "user"]
 
 
+class TeamSpecialisationInline(admin.TabularInline):
+    """The charges or chapters the team specialises in (informational, shown on its dashboard)."""
+
+    model = TeamSpecialisation
+    fields = ["chapter", "charge"]
+    autocomplete_fields = ["charge"]
+    extra = 1
+
+
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
     list_display = ["team_code", "name", "unit"]
@@ -65,7 +74,7 @@ class TeamAdmin(admin.ModelAdmin):
     search_fields = ["team_code", "name"]
     autocomplete_fields = ["unit"]
     list_select_related = ["unit"]
-    inlines = [MembershipInline]
+    inlines = [MembershipInline, TeamSpecialisationInline]
 
     def delete_model(self, request, obj):
         with rollup.maintained(Case.objects.filter(team=obj).values_list("pk", flat=True)):

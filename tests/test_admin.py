@@ -42,6 +42,8 @@ def _form_data(response) -> dict:
                 data[key] = ""
             elif isinstance(value, bool):
                 data[key] = "true" if value else "false"
+            elif isinstance(value, list):  # a multiple choice (a case's other charges)
+                data[key] = [str(v) for v in value]
             else:
                 data[key] = str(value)
 

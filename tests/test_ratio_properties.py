@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cases import rollup, services
-from cases.models import Case, ProceduralEvent
-from cases.ratio import ratio_for
+from cases.models import Case, Charge, ProceduralEvent
+from cases.ratio import RatioFilters, ratio_for
 from tests.factories import CaseFactory, TeamFactory
 
 D = datetime.date
@@ -29,8 +29,13 @@ CODES = [
 ]
 days = st.dates(min_value=D(2024, 11, 1), max_value=D(2025, 3, 31))
 event_lists = st.lists(st.tuples(st.sampled_from(CODES), days), max_size=7)
+# Main charges drawn from: two of chapter 5 (盗窃, 诈骗), one of chapter 6 (帮信), or none.
+CHARGE_CODES = ["264", "266", "287-2", None]
+charges = st.sampled_from(range(len(CHARGE_CODES)))
 case_specs = st.lists(
-    st.tuples(st.integers(0, 2), st.booleans(), st.one_of(st.none(), days), event_lists), min_size=1, max_size=6
+    st.tuples(st.integers(0, 2), st.booleans(), st.one_of(st.none(), days), event_lists, charges),
+    min_size=1,
+    max_size=6,
 )
 PROPERTY = settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
@@ -38,8 +43,12 @@ PROPERTY = settings(max_examples=20, deadline=None, suppress_health_check=[Healt
 def build(org, specs):
     """Create cases through the service layer; events that break a rule are refused, as in real use."""
     other_team = TeamFactory(unit=org.unit)
-    for prosecutor_index, in_team, closed_on, events in specs:
-        case = CaseFactory(prosecutor=org.prosecutors[prosecutor_index], team=org.team if in_team else other_team)
+    for prosecutor_index, in_team, closed_on, events, charge in specs:
+        case = CaseFactory(
+            prosecutor=org.prosecutors[prosecutor_index],
+            team=org.team if in_team else other_team,
+            main_charge=charge_of(charge),
+        )
         for code, day in events:
             try:
                 services.log_event(case, code, day)
@@ -54,10 +63,15 @@ def build(org, specs):
                 services.save_case(case)
 
 
-def recount(basis, date_from, date_to):
-    """The rule of DOMAIN §4 written the plainest way, over every case and event in Python."""
+def charge_of(index: int) -> Charge | None:
+    code = CHARGE_CODES[index]
+    return Charge.objects.get(code=code) if code else None
+
+
+def recount(basis, date_from, date_to, cases=None):
+    """The rule of DOMAIN §4 written the plainest way, over every case (or `cases`) and event in Python."""
     months = defaultdict(lambda: [0, 0])
-    for case in Case.objects.all():
+    for case in cases if cases is not None else Case.objects.all():
         events = list(ProceduralEvent.objects.filter(case=case).select_related("event_type"))
         bases = [e.date for e in events if e.event_type.kind == "base"]
         if not bases:
@@ -93,13 +107,38 @@ def test_engine_equals_a_plain_recount(org, today_fixed, specs, start, length, b
         for row in ratio_for(group_by="prosecutor,team", basis=basis, date_from=start, date_to=date_to).rows:
             assert row.items >= row.cases
         # Every roll-up level (unit, department, team, full) gives the same totals.
-        for group_by in ("unit", "department", "team", "prosecutor", "line"):
+        for group_by in ("unit", "department", "team", "prosecutor", "line", "charge", "charge_chapter"):
             other = ratio_for(group_by=f"month,{group_by}", basis=basis, date_from=start, date_to=date_to)
             assert (other.total.cases, other.total.items, other.total.extras) == (
                 report.total.cases,
                 report.total.items,
                 report.total.extras,
             )
+        # Cut by main charge and by its chapter (whole months from the roll-up, partial ones raw).
+        for code in CHARGE_CODES[:-1]:
+            cut = ratio_for(
+                group_by="month", basis=basis, date_from=start, date_to=date_to, filters=RatioFilters(charge=code)
+            )
+            mine = Case.objects.filter(main_charge__code=code)
+            assert {r.keys["month"]: (r.cases, r.items) for r in cut.rows} == recount(basis, start, date_to, mine)
+        by_chapter = ratio_for(group_by="charge_chapter", basis=basis, date_from=start, date_to=date_to)
+        for row in by_chapter.rows:
+            mine = Case.objects.filter(main_charge__chapter=row.keys["charge_chapter"])
+            if row.keys["charge_chapter"] is None:
+                mine = Case.objects.filter(main_charge__isnull=True)
+            expected = recount(basis, start, date_to, mine)
+            assert (row.cases, row.items) == (
+                sum(c for c, _ in expected.values()),
+                sum(i for _, i in expected.values()),
+            )
+        chapter = ratio_for(
+            basis=basis, date_from=start, date_to=date_to, filters=RatioFilters(charge_chapter="第五章")
+        )
+        expected = recount(basis, start, date_to, Case.objects.filter(main_charge__chapter=5))
+        assert (chapter.total.cases, chapter.total.items) == (
+            sum(c for c, _ in expected.values()),
+            sum(i for _, i in expected.values()),
+        )
         transaction.set_rollback(True)
 
 
@@ -110,6 +149,7 @@ WRITES = st.lists(
         st.tuples(st.just("delete"), st.integers(0, 5), st.integers(0, 20), days),
         st.tuples(st.just("reassign"), st.integers(0, 5), st.integers(0, 2), days),
         st.tuples(st.just("close"), st.integers(0, 5), st.booleans(), days),
+        st.tuples(st.just("charge"), st.integers(0, 5), charges, days),
     ),
     max_size=25,
 )
@@ -139,6 +179,9 @@ def test_maintained_rollup_always_equals_a_rebuild(org, today_fixed, specs, writ
                     services.save_case(case)
                 elif action == "close":
                     case.closed_on = day if arg else None
+                    services.save_case(case)
+                elif action == "charge":
+                    case.main_charge = charge_of(arg)
                     services.save_case(case)
             except services.SequenceRuleError:
                 pass

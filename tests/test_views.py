@@ -82,8 +82,9 @@ def test_team_dashboard_shows_the_engine_numbers(client, office, django_assert_m
     client_for(client, office.users["lead"])
     # 26 (with the grade scale's wording), +6 for the year-to-date cards (two bases; the month not over is
     # read from raw rows), +4 for their year-end projections, +8 for the members' assessments, +2 for the
-    # indicators by month (counterweight chart): fixed, whatever the number of members or months.
-    with django_assert_max_num_queries(46):
+    # indicators by month (counterweight chart), +1 for the team's specialisations (charges): fixed,
+    # whatever the number of members or months.
+    with django_assert_max_num_queries(47):
         response = client.get(reverse("teams:team", args=["T-HQ"]))
     assert response.status_code == 200
     dash = response.context["dash"]

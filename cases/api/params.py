@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -15,13 +16,15 @@ from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 
 from cases.facts import BASES, FLOW
-from cases.models import Case
-from cases.ratio import GROUP_BY_CHOICES, RatioFilters, RatioQueryError, parse_group_by
+from cases.models import Case, Charge
+from cases.ratio import DIMENSIONS, GROUP_BY_CHOICES, RatioFilters, RatioQueryError, parse_chapter, parse_group_by
 from teams import access
 
 # The engine walks months; keep dates where calendars and the roll-up make sense.
 EARLIEST = datetime.date(1990, 1, 1)
 LATEST = datetime.date(2099, 12, 31)
+
+FILTER_NAMES = DIMENSIONS  # every grouping dimension is a filter too
 
 # Filter → (access function, code field, also accepts the exact name)
 CODE_FILTERS = {
@@ -45,6 +48,8 @@ class StatsParams(serializers.Serializer):
     prosecutor = serializers.CharField(required=False, allow_blank=True, max_length=200)
     line = serializers.ChoiceField(choices=Case.Line.choices, required=False, allow_blank=True)
     category = serializers.ChoiceField(choices=Case.Category.choices, required=False, allow_blank=True)
+    charge = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    charge_chapter = serializers.CharField(required=False, allow_blank=True, max_length=100)
 
     def validate_group_by(self, value):
         try:
@@ -84,13 +89,21 @@ class StatsParams(serializers.Serializer):
             attrs[name] = value
         for name in ("line", "category"):
             attrs[name] = attrs.get(name) or None
+        charge = (attrs.get("charge") or "").strip()
+        if charge and not Charge.objects.filter(Q(code=charge) | Q(name=charge)).exists():
+            raise serializers.ValidationError({"charge": [_("未知的罪名：%(value)s") % {"value": charge}]})
+        attrs["charge"] = charge or None
+        chapter = (attrs.get("charge_chapter") or "").strip()
+        try:
+            attrs["charge_chapter"] = parse_chapter(chapter) if chapter else None
+        except RatioQueryError:
+            message = _("未知的刑法分则章：%(value)s（应为 1–10 或 第一章…第十章）") % {"value": chapter}
+            raise serializers.ValidationError({"charge_chapter": [message]}) from None
         return attrs
 
     def filters(self) -> RatioFilters:
         data = self.validated_data
-        return RatioFilters(
-            **{name: data.get(name) for name in ("unit", "department", "team", "prosecutor", "line", "category")}
-        )
+        return RatioFilters(**{name: data.get(name) for name in FILTER_NAMES})
 
 
 def _p(name, type_, description, enum=None, default=None) -> OpenApiParameter:
@@ -115,6 +128,8 @@ STATS_PARAMETERS = [
     _p("team", OpenApiTypes.STR, "团队编码 / team code"),
     _p("prosecutor", OpenApiTypes.STR, "检察官工号 / prosecutor staff code"),
     _p("line", OpenApiTypes.STR, "业务条线 / line of work", list(Case.Line.values)),
-    _p("category", OpenApiTypes.STR, "罪名类别 / crime category", list(Case.Category.values)),
+    _p("category", OpenApiTypes.STR, "案件严重程度 / severity", list(Case.Category.values)),
+    _p("charge", OpenApiTypes.STR, "主罪名编码或名称 / main charge, code or name (cases cut by their main charge)"),
+    _p("charge_chapter", OpenApiTypes.STR, "主罪名所在刑法分则章 / chapter of the main charge: 1–10 or 第一章…第十章"),
     FORMAT_PARAM,
 ]

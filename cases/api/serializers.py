@@ -8,12 +8,13 @@ Codes of units, departments, prosecutors and teams are resolved only within what
 
 from __future__ import annotations
 
+from django.db import transaction
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
-from cases import services
+from cases import charges, services
 from cases.api.common import CodeField
-from cases.models import Case, EventType, OutcomeChoice, ProceduralEvent
+from cases.models import Case, Charge, EventType, OutcomeChoice, ProceduralEvent
 from teams import access
 from teams.models import Department, Prosecutor, Team, Unit
 
@@ -33,6 +34,23 @@ class ScopedCodeField(CodeField):
         request = self.context.get("request")
         queryset = self.model.objects.all()
         return queryset if request is None else self.scope(request.user, queryset)
+
+
+class ChargeField(CodeField):
+    """A charge of the catalogue given by its code or its name (with or without the final 罪)."""
+
+    default_error_messages = {"unknown": _("未知的罪名：%(value)s")}
+
+    def __init__(self, **kwargs):
+        super().__init__(slug_field="code", queryset=Charge.objects.all(), **kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and "\x00" in data:
+            self.fail("nul")
+        pk = charges.resolve(str(data))
+        if pk is None:
+            self.fail("unknown", value=data)
+        return Charge.objects.get(pk=pk)
 
 
 def _writable_units(user, queryset):
@@ -148,6 +166,11 @@ class CaseSerializer(serializers.ModelSerializer):
         help_text="办案团队编码（可空）/ team code, null for none",
     )
     team_name = serializers.CharField(source="team.name", read_only=True, allow_null=True, help_text="团队名称")
+    main_charge = ChargeField(
+        required=False, allow_null=True, help_text="主罪名编码或名称，见 /api/v1/charges/ / main charge, code or name"
+    )
+    main_charge_name = serializers.CharField(source="main_charge.name", read_only=True, allow_null=True)
+    other_charges = ChargeField(many=True, required=False, help_text="其他罪名（编码或名称）/ other charges")
     is_open = serializers.BooleanField(read_only=True, help_text="未审结 / still open")
     events = CaseEventSerializer(many=True, read_only=True, help_text="诉讼环节，按日期 / events by date")
 
@@ -159,6 +182,9 @@ class CaseSerializer(serializers.ModelSerializer):
             "title",
             "line",
             "category",
+            "main_charge",
+            "main_charge_name",
+            "other_charges",
             "unit",
             "unit_name",
             "department",
@@ -183,7 +209,7 @@ class CaseSerializer(serializers.ModelSerializer):
             "case_no": {"help_text": "统一受案号 / unified case number"},
             "title": {"help_text": "案件名称 / title"},
             "line": {"help_text": "业务条线 / line of work"},
-            "category": {"help_text": "罪名类别（可空）/ crime category, blank for none"},
+            "category": {"help_text": "案件严重程度（可空）/ severity, blank for none"},
             "persons": {"help_text": "犯罪嫌疑人数 / number of suspects", "min_value": 1, "max_value": 100000},
             "received_on": {"help_text": "受理日期：最早基础环节的日期（派生）/ derived from the earliest base event"},
             "closed_on": {"help_text": "审结日期（未审结为空）/ closed date, null while open"},
@@ -206,16 +232,39 @@ class CaseSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError({"unit": [_("无权在该单位登记案件")]})
         if department is None or department.unit_id != unit.pk:
             raise serializers.ValidationError({"department": [_("部门不属于该单位")]})
+        main = attrs.get("main_charge", getattr(self.instance, "main_charge", None))
+        if main is not None and any(c.pk == main.pk for c in attrs.get("other_charges", ())):
+            raise serializers.ValidationError({"other_charges": [_("其他罪名不得包含主罪名")]})
         return attrs
 
     def create(self, validated_data):
-        return services.save_case(Case(**validated_data))
+        others = validated_data.pop("other_charges", None)
+        with transaction.atomic():
+            case = services.save_case(Case(**validated_data))
+            if others is not None:
+                case.other_charges.set(others)
+        return case
 
     def update(self, instance, validated_data):
         # Only the fields the request gives are written, under the row lock (nothing of a concurrent writer lost).
+        others = validated_data.pop("other_charges", None)
         for name, value in validated_data.items():
             setattr(instance, name, value)
-        return services.save_case(instance, validated_data.keys(), version=self.context.get("if_match"))
+        with transaction.atomic():
+            case = services.save_case(instance, validated_data.keys(), version=self.context.get("if_match"))
+            if others is not None:
+                case.other_charges.set(others)
+        return case
+
+
+class ChargeSerializer(serializers.ModelSerializer):
+    """One charge of the catalogue (罪名) and its chapter of the Criminal Law."""
+
+    chapter_name = serializers.CharField(source="get_chapter_display", read_only=True, help_text="章名 / chapter")
+
+    class Meta:
+        model = Charge
+        fields = ["code", "name", "chapter", "chapter_name"]
 
 
 class EventWriteSerializer(serializers.Serializer):

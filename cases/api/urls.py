@@ -10,6 +10,7 @@ def register(router) -> None:
     router.register("cases", views.CaseViewSet, basename="case")
     router.register("events", views.EventViewSet, basename="event")
     router.register("event-types", views.EventTypeViewSet, basename="eventtype")
+    router.register("charges", views.ChargeViewSet, basename="charge")
 
 
 urlpatterns = [

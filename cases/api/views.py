@@ -15,9 +15,15 @@ from cases import deadlines, services
 from cases.api.common import ScopedViewSetMixin, VersionedMixin, sequence_error_body
 from cases.api.exports import CSVRenderer, ExportMixin, XLSXRenderer
 from cases.api.params import FORMAT_PARAM
-from cases.api.serializers import CaseSerializer, EventSerializer, EventTypeSerializer, EventWriteSerializer
+from cases.api.serializers import (
+    CaseSerializer,
+    ChargeSerializer,
+    EventSerializer,
+    EventTypeSerializer,
+    EventWriteSerializer,
+)
 from cases.filters import CaseFilterSet, EventTypeFilterSet, ProceduralEventFilterSet
-from cases.models import Case, EventType, ProceduralEvent, RuleSet
+from cases.models import Case, Charge, EventType, ProceduralEvent, RuleSet
 from cases.services import SequenceRuleError
 from teams import access
 
@@ -112,12 +118,13 @@ class CaseViewSet(
     """Cases the user may see, with their events and item count; written through `cases.services`."""
 
     queryset = (
-        Case.objects.select_related("unit", "department", "prosecutor", "team")
+        Case.objects.select_related("unit", "department", "prosecutor", "team", "main_charge")
         .prefetch_related(
+            "other_charges",
             Prefetch(
                 "events",
                 queryset=ProceduralEvent.objects.select_related("event_type", "prosecutor").order_by("date", "id"),
-            )
+            ),
         )
         .order_by("-received_on", "case_no")
     )
@@ -289,3 +296,22 @@ class EventTypeViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
             return queryset
         in_force = RuleSet.objects.in_force_on(services.today()) or RuleSet.objects.order_by("-effective_from").first()
         return queryset.filter(rule_set=in_force)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="罪名目录 / the charge catalogue"),
+    retrieve=extend_schema(
+        summary="罪名 / one charge",
+        parameters=[OpenApiParameter("code", OpenApiTypes.STR, OpenApiParameter.PATH, description="罪名编码")],
+    ),
+)
+class ChargeViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    """The charge catalogue (罪名, with chapters); public to every user like the event catalogue."""
+
+    queryset = Charge.objects.order_by("chapter", "position", "code")
+    serializer_class = ChargeSerializer
+    lookup_field = "code"
+    lookup_value_regex = "[^/]+"
+
+    def scope_queryset(self, queryset):
+        return queryset

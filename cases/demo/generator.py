@@ -24,7 +24,7 @@ from cases import rollup, services
 from cases.demo import names, writer
 from cases.demo.org import OfficeLayout, PersonInfo, _allocate, build_office, person_name
 from cases.demo.timeline import Rates, Timeline, criminal_timeline, other_line_timeline
-from cases.models import Case, EventType, ProceduralEvent, RuleSet
+from cases.models import Case, Charge, EventType, ProceduralEvent, RuleSet
 from teams.models import Unit
 
 DAY = datetime.timedelta(days=1)
@@ -34,6 +34,7 @@ CASE_FIELDS = (
     "title",
     "line",
     "category",
+    "main_charge",
     "unit",
     "department",
     "prosecutor",
@@ -48,6 +49,7 @@ CASE_FIELDS = (
     "created_at",
     "updated_at",
 )
+ITEMS = CASE_FIELDS.index("items")
 EVENT_FIELDS = ("id", "case", "event_type", "date", "persons", "prosecutor", "note", "outcomes", "created_at")
 # Share of a prosecutor's cases that go to one of the teams they belong to on the received date.
 TEAM_SHARE = 0.8
@@ -232,6 +234,9 @@ class _CaseMaker:
         # Reviews starting in this window end (with 退补) mostly inside last month.
         self.story_window = (month_from - 25 * DAY, month_to - 8 * DAY)
         self.story_team = layout.teams[0].id if layout.teams else None
+        # The demo's crimes as catalogue charges (an office that deleted one gets cases without it).
+        by_code = dict(Charge.objects.values_list("code", "pk"))
+        self.charge_ids = {crime: by_code.get(code) for crime, code in names.CRIME_CHARGES.items()}
 
     def _pick_handler(self) -> PersonInfo:
         return self.handlers[bisect.bisect_right(self.cum_loads, self.rng.random() * self.total_load)]
@@ -261,7 +266,9 @@ class _CaseMaker:
             crimes = names.DEPARTMENT_CRIMES[person.department_index]
             crime, category, _w = rng.choices(crimes, [w for *_c, w in crimes])[0]
         suspect = person_name(rng) + ("等" if persons > 1 else "")
+        charge_id = None
         if line == "criminal":
+            charge_id = self.charge_ids.get(crime)
             title = f"{suspect}涉嫌{crime}案"
             boost = 0.0
             if team is not None and team.id == self.story_team:
@@ -298,6 +305,7 @@ class _CaseMaker:
             title,
             line,
             category,
+            charge_id,
             self.layout.unit_ids[unit_index],
             person.department_id,
             person.id,
@@ -373,7 +381,7 @@ def generate(
                 case_id += 1
                 event_id += len(events)
                 summary.open_cases += timeline.closed_on is None
-                summary.items += case_row[15]
+                summary.items += case_row[ITEMS]
                 summary.events_by_code.update(code for code, _d, _n in timeline.events)
             if len(case_rows) >= chunk_cases:
                 _flush(case_rows, event_rows, summary, progress)

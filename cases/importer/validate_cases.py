@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
+from cases import charges
 from cases.importer.context import LOOKUP_BATCH
-from cases.importer.parsing import Choices, parse_bool, parse_date_ordinal, parse_positive_int
+from cases.importer.parsing import CellError, Choices, parse_bool, parse_date_ordinal, parse_positive_int
 from cases.importer.validate_common import SheetValidator
 from cases.models import Case
 
@@ -31,6 +32,8 @@ FIELDS = (
     "plea_leniency",
     "sentencing_recommendation",
     "judgment_accepted",
+    "main_charge",
+    "other_charges",
 )
 DEFAULTS = {
     "title": "",
@@ -42,12 +45,15 @@ DEFAULTS = {
     "plea_leniency": None,
     "sentencing_recommendation": Case.Sentencing.NONE,
     "judgment_accepted": Case.Acceptance.UNKNOWN,
+    "main_charge": None,
+    "other_charges": frozenset(),
 }
 
 
 class CaseValidator(SheetValidator):
     """cases: case_no*, title, line, category, unit*, department*, prosecutor*, team, persons, received_on,
-    closed_on, plea_leniency, sentencing_recommendation, judgment_accepted.
+    closed_on, plea_leniency, sentencing_recommendation, judgment_accepted, charge (the main charge, code or
+    name), other_charges (a list, `cases.charges.LIST_SEPARATORS`).
 
     A blank optional cell means "not given": a new case takes the default, a stored case keeps its value.
     """
@@ -83,10 +89,17 @@ class CaseValidator(SheetValidator):
             "plea_leniency": self.parse(frame, "plea_leniency", parse_bool),
             "sentencing_recommendation": self.parse(frame, "sentencing_recommendation", SENTENCING.parse),
             "judgment_accepted": self.parse(frame, "judgment_accepted", ACCEPTANCE.parse),
+            "main_charge": self._parse_charges(frame, "charge", self._one_charge),
+            "other_charges": self._parse_charges(frame, "other_charges", self._charge_list),
         }
         bad = case_no == ""
         for result in parsed.values():
             bad = bad | result.bad
+        main, others = parsed["main_charge"].values, parsed["other_charges"].values
+        for i in range(len(rows)):
+            if main[i] is not None and others[i] is not None and main[i] in others[i]:
+                self.report.error(self.kind, rows[i], "other_charges", "", _("其他罪名不得包含主罪名"))
+                bad[i] = True
         text = {name: self.text(frame, name).tolist() for name in ("title", "unit", "department", "prosecutor", "team")}
         raw_received = self.text(frame, "received_on").tolist()
         registry.load(case_no[~bad])
@@ -162,6 +175,29 @@ class CaseValidator(SheetValidator):
         if given["line"] is not None:
             registry.set_line(key, given["line"])
 
+    def _parse_charges(self, frame, column: str, parse):
+        if not hasattr(self, "_charges"):
+            self._charges = charges.charge_index()  # read once per import, not per frame
+        return self.parse(frame, column, parse)
+
+    def _one_charge(self, text: str) -> int | None:
+        text = text.strip()
+        if not text:
+            return None
+        found = charges.resolve(text, self._charges)
+        if found is None:
+            raise CellError(_("罪名目录中没有该罪名（填写罪名名称或编码，见 /api/v1/charges/）"))
+        return found
+
+    def _charge_list(self, text: str) -> frozenset[int] | None:
+        names = charges.split_list(text)
+        if not names:
+            return None
+        unknown = [name for name in names if charges.resolve(name, self._charges) is None]
+        if unknown:
+            raise CellError(_("罪名目录中没有：%(names)s（多个罪名用；分隔）") % {"names": "；".join(unknown)})
+        return frozenset(charges.resolve(name, self._charges) for name in names)
+
     def new_values(self, key: int) -> dict:
         """Field values of a case to create: the given ones, defaults for the rest."""
         return {f: (DEFAULTS.get(f) if v is None else v) for f, v in zip(FIELDS, self.new[key], strict=True)}
@@ -173,10 +209,18 @@ class CaseValidator(SheetValidator):
         departments = {d.id: d for d in org.departments_by_code.values() if d.id}
         staff = {s.id: s for s in org.staff.values() if s.id}
         teams = {t.id: t for t in org.teams.values() if t.id}
-        names = ("pk", "unit_id", "department_id", "prosecutor_id", "team_id", *(f for f in FIELDS if f not in _REFS))
+        names = ("pk", "unit_id", "department_id", "prosecutor_id", "team_id", "main_charge_id")
+        names += tuple(f for f in FIELDS if f not in _REFS and f not in _CHARGES)
         result = {}
         for start in range(0, len(ids), LOOKUP_BATCH):
-            for values in Case.objects.filter(pk__in=ids[start : start + LOOKUP_BATCH]).values(*names):
+            batch = ids[start : start + LOOKUP_BATCH]
+            others: dict[int, set[int]] = {}
+            through = Case.other_charges.through.objects.filter(case_id__in=batch)
+            for case_id, charge_id in through.values_list("case_id", "charge_id"):
+                others.setdefault(case_id, set()).add(charge_id)
+            for values in Case.objects.filter(pk__in=batch).values(*names):
+                values["main_charge"] = values.pop("main_charge_id")
+                values["other_charges"] = frozenset(others.get(values["pk"], ()))
                 values["unit"] = units[values.pop("unit_id")]
                 values["department"] = departments[values.pop("department_id")]
                 values["prosecutor"] = staff[values.pop("prosecutor_id")]
@@ -188,3 +232,4 @@ class CaseValidator(SheetValidator):
 
 
 _REFS = ("unit", "department", "prosecutor", "team")
+_CHARGES = ("main_charge", "other_charges")

@@ -38,6 +38,8 @@ COLUMNS = {
         "plea_leniency",
         "sentencing_recommendation",
         "judgment_accepted",
+        "charge",
+        "other_charges",
     ),
     "events": ("case_no", "event", "date", "persons", "prosecutor", "note", "outcome"),
 }

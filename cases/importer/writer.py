@@ -49,6 +49,7 @@ class Writer:
             touched = sorted(set(with_events).union(changed))
             with rollup.maintained(touched, new_case_ids=new_case_ids):
                 self._changed_cases()
+                self._other_charges()
                 self._new_events()
                 self._updated_events()
                 services.derive_case_fields(with_events)
@@ -171,7 +172,7 @@ class Writer:
         rows = [_case_fields(sheet.new_values(k)) for k in keys]
         frame = pd.DataFrame(rows)
         frame.insert(0, "case_no", [registry.case_nos[k] for k in keys])
-        for name in ("team_id",):
+        for name in ("team_id", "main_charge_id"):
             frame[name] = frame[name].astype("Int64")
         frame["closed_on"] = [d.isoformat() if d else "" for d in frame["closed_on"]]
         frame["received_on"], frame["items"] = "", 0
@@ -208,6 +209,23 @@ class Writer:
                 if "prosecutor_id" in values:
                     registry.prosecutor_ids[sheet.change_keys[case.pk]] = values["prosecutor_id"]
             bulk_update_with_history(objs, Case, sorted(fields), batch_size=BATCH, **self.history)
+
+    def _other_charges(self) -> None:
+        """A case's other charges as the file lists them (a given list replaces the stored one)."""
+        sheet, registry = self.context.case_sheet, self.context.cases
+        if sheet is None:
+            return
+        position = FIELDS.index("other_charges")
+        given = {registry.ids[k]: values[position] for k, values in sheet.new.items() if values[position]}
+        given |= {pk: change["other_charges"] for pk, change in sheet.changes.items() if "other_charges" in change}
+        if not given:
+            return
+        through = Case.other_charges.through
+        ids = sorted(given)
+        for start in range(0, len(ids), BATCH):
+            through.objects.filter(case_id__in=ids[start : start + BATCH]).delete()
+        rows = [through(case_id=pk, charge_id=charge) for pk in ids for charge in sorted(given[pk])]
+        through.objects.bulk_create(rows, batch_size=BATCH)
 
     # Events ---------------------------------------------------------------------------------
 
@@ -295,6 +313,10 @@ def _case_fields(values: dict) -> dict:
     for name, value in values.items():
         if name in ("unit", "department", "prosecutor", "team"):
             fields[f"{name}_id"] = value.id if value is not None else None
+        elif name == "main_charge":
+            fields["main_charge_id"] = value
+        elif name == "other_charges":
+            continue  # not a column of the case: written by Writer._other_charges
         elif name == "closed_on":
             fields[name] = ordinal_to_date(value) if value else None
         elif name == "category" or name == "title":

@@ -3,6 +3,7 @@
 from cases.models.assessment import AssessmentScheme, TeamTarget
 from cases.models.case import Case, ProceduralEvent
 from cases.models.catalogue import EventType, OutcomeChoice, RuleSet
+from cases.models.charge import Chapter, Charge, TeamSpecialisation
 from cases.models.review import (
     Dimension,
     Finding,
@@ -18,6 +19,8 @@ from cases.models.rollup import RatioFact
 __all__ = [
     "AssessmentScheme",
     "Case",
+    "Chapter",
+    "Charge",
     "Dimension",
     "EventType",
     "Finding",
@@ -31,5 +34,6 @@ __all__ = [
     "ReviewItem",
     "ReviewTransition",
     "RuleSet",
+    "TeamSpecialisation",
     "TeamTarget",
 ]

@@ -41,7 +41,19 @@ class Case(models.Model):
     case_no = CaseNumberField(_("统一受案号"), max_length=100, unique=True)
     title = models.CharField(_("案件名称"), max_length=300, blank=True)
     line = models.CharField(_("业务条线"), max_length=20, choices=Line.choices, default=Line.CRIMINAL)
-    category = models.CharField(_("罪名类别"), max_length=20, choices=Category.choices, blank=True)
+    # Severity only (issue 16): the kind of crime is the charge's (main_charge, its chapter).
+    category = models.CharField(_("案件严重程度"), max_length=20, choices=Category.choices, blank=True)
+    main_charge = models.ForeignKey(
+        "cases.Charge",
+        verbose_name=_("主罪名"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="main_cases",
+    )
+    other_charges = models.ManyToManyField(
+        "cases.Charge", verbose_name=_("其他罪名"), blank=True, related_name="other_cases"
+    )
     unit = models.ForeignKey(Unit, verbose_name=_("单位"), on_delete=models.PROTECT, related_name="cases")
     department = models.ForeignKey(Department, verbose_name=_("部门"), on_delete=models.PROTECT, related_name="cases")
     prosecutor = models.ForeignKey(

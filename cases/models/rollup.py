@@ -19,6 +19,7 @@ class RatioFact(models.Model):
         UNIT = "unit", _("单位")
         DEPARTMENT = "department", _("部门")
         TEAM = "team", _("团队")
+        CHARGE = "charge", _("罪名")
 
     class Basis(models.TextChoices):
         FLOW = "flow", _("流量口径")
@@ -33,6 +34,9 @@ class RatioFact(models.Model):
     prosecutor_id = models.BigIntegerField()
     line = models.CharField(max_length=20)
     category = models.CharField(max_length=20)
+    # The case's main charge (0: none); a chapter is read through the charge, so an edited chapter
+    # never leaves the roll-up stale.
+    main_charge_id = models.BigIntegerField(default=0)
     event_code = models.CharField(max_length=64)
     cases = models.IntegerField(default=0)
     items = models.IntegerField(default=0)
@@ -52,6 +56,7 @@ class RatioFact(models.Model):
                     "prosecutor_id",
                     "line",
                     "category",
+                    "main_charge_id",
                     "event_code",
                 ],
                 name="ratio_fact_key",
@@ -63,6 +68,7 @@ class RatioFact(models.Model):
             models.Index(fields=["level", "basis", "unit_id", "month"], name="ratio_fact_unit_idx"),
             models.Index(fields=["level", "basis", "department_id", "month"], name="ratio_fact_department_idx"),
             models.Index(fields=["level", "basis", "month"], name="ratio_fact_month_idx"),
+            models.Index(fields=["level", "basis", "main_charge_id", "month"], name="ratio_fact_charge_idx"),
         ]
 
     def __str__(self) -> str:

@@ -1,7 +1,8 @@
 """The case list's filters, read from the query string: the target of every dashboard drill-down.
 
 Attribution filters (`unit`, `within` = a unit and its subtree, `department`, `team` (or `none`),
-`prosecutor`, `line`, `category`) take codes as the API does. The counting filters list exactly the
+`prosecutor`, `line`, `category`, `charge` (the main charge's code or name), `charge_chapter` (1–10))
+take codes as the API does. The counting filters list exactly the
 cases behind a figure of the ratio (DOMAIN §4):
 
 - `basis=flow` + a date range (`month=YYYY-MM`, or `date_from` / `date_to`): cases received in it;
@@ -36,6 +37,8 @@ FILTER_PARAMS = (
     "prosecutor",
     "line",
     "category",
+    "charge",
+    "charge_chapter",
     "status",
     "basis",
     "month",

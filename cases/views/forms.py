@@ -24,6 +24,8 @@ class CaseForm(forms.ModelForm):
             "title",
             "line",
             "category",
+            "main_charge",
+            "other_charges",
             "department",
             "prosecutor",
             "team",
@@ -52,6 +54,9 @@ class CaseForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
+        main, others = data.get("main_charge"), data.get("other_charges") or ()
+        if main is not None and main in others:
+            self.add_error("other_charges", _("其他罪名不得包含主罪名"))
         department, prosecutor = data.get("department"), data.get("prosecutor")
         if department and prosecutor and prosecutor.unit_id != department.unit_id:
             self.add_error("prosecutor", _("承办检察官不属于所选部门的单位"))

@@ -16,7 +16,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from cases import deadlines, services
-from cases.models import Case, OutcomeChoice, ProceduralEvent
+from cases.models import Case, Chapter, OutcomeChoice, ProceduralEvent
 from cases.outcomes import display as outcome_text
 from cases.views.filtering import FILTER_PARAMS, filter_cases
 from cases.views.forms import CaseRegistrationForm, EventForm
@@ -71,6 +71,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         "event_types": list(event_labels().items()),
         "lines": Case.Line.choices,
         "categories": Case.Category.choices,
+        "chapters": Chapter.choices,
         "can_write": can_write(request.user),
     }
     return render(request, "cases/case_list.html", context)
@@ -179,6 +180,7 @@ def case_create(request: HttpRequest) -> HttpResponse:
             # Both or neither: a case saved without its intake would count nothing (DOMAIN §4).
             with transaction.atomic():
                 services.save_case(case)
+                form.save_m2m()  # other charges, once the case has an id
                 services.log_event(
                     case, form.cleaned_data["intake"], form.cleaned_data["received_on"], persons=case.persons
                 )

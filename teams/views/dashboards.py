@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,7 +25,13 @@ from teams.tables import EXPORT_FORMATS, export_response
 
 
 def _render(
-    request: HttpRequest, subject: dashboards.Subject, case_q: Q, heading: str, links=(), assessed=None
+    request: HttpRequest,
+    subject: dashboards.Subject,
+    case_q: Q,
+    heading: str,
+    links=(),
+    assessed=None,
+    specialisations=(),
 ) -> HttpResponse:
     today = timezone.localdate()
     period, errors = parse_period(request.GET, today)
@@ -49,6 +56,7 @@ def _render(
         "query": urlencode(period.query()),
         "other_basis_query": urlencode(period.query(basis="cohort" if period.basis == "flow" else "flow")),
         "links": links,
+        "specialisations": specialisations,
     }
     return render(request, "teams/dashboard.html", context)
 
@@ -72,7 +80,18 @@ def team_dashboard(request: HttpRequest, team_code: str) -> HttpResponse:
     access = access_for(request.user)
     team, subject = team_subject(request, team_code)
     links = [(_("单位看板"), "teams:unit", team.unit.code)] if team.unit_id in access.read_unit_ids else []
-    return _render(request, subject, Q(team_id=team.pk), _("团队看板：%(name)s") % {"name": team.name}, links)
+    heading = _("团队看板：%(name)s") % {"name": team.name}
+    return _render(request, subject, Q(team_id=team.pk), heading, links, specialisations=_specialisations(team))
+
+
+def _specialisations(team: Team) -> list[tuple[str, str]]:
+    """(label, the team's cases of it in the case list) per charge or chapter the team specialises in."""
+    found = []
+    for item in team.specialisations.select_related("charge"):
+        query = {"team": team.team_code}
+        query |= {"charge": item.charge.code} if item.charge_id else {"charge_chapter": item.chapter}
+        found.append((str(item), f"{reverse('cases:list')}?{urlencode(query)}"))
+    return found
 
 
 @login_required
