@@ -5,6 +5,11 @@ sees why they got it. The quality component starts at the scheme's base and move
 each FINAL review of their cases that became final in the year; a review that finds a wrongful case
 (错案) zeroes it. The efficiency component compares the person's cohort ratio (cases closed in the
 year) with their unit's: points per step of difference, capped both ways.
+
+Both take the `viewer`: what they list and count is limited to the cases the viewer may open
+(`Case.objects.visible_to`), and the figures to the viewer's statistics scope, so a team lead sees a
+member's assessment on the team's cases only and a plain member sees only their own figures in the
+team's results (the rule of `stats/ratio`). Without a viewer (commands, tests) nothing is limited.
 """
 
 from __future__ import annotations
@@ -14,12 +19,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from cases.models import AssessmentScheme, Case, Finding, Grade, Nature, QualityReview, TeamTarget
-from cases.ratio import RatioFilters, RatioRow, Scope, format_ratio, ratio_for
+from cases.ratio import EVERYTHING, RatioFilters, RatioRow, Scope, format_ratio, ratio_for
 from cases.review_stats import review_stats_for
+from teams.access import scope_for
 from teams.models import Membership, Prosecutor, Team, Unit
 
 QUALITY, EFFICIENCY = "quality", "efficiency"
@@ -86,21 +92,31 @@ def _dec(value) -> Decimal:
     return Decimal(str(value))
 
 
-def assess_prosecutor(prosecutor: Prosecutor, year: int) -> Assessment:
-    """The prosecutor's assessment for `year`, item by item (see module docstring)."""
-    return assess_many([prosecutor], year)[prosecutor.pk]
+def _viewed(viewer) -> tuple[QuerySet, Scope]:
+    """The cases and the statistics scope of `viewer` (None: everything)."""
+    if viewer is None:
+        return Case.objects.all(), EVERYTHING
+    return Case.objects.visible_to(viewer), scope_for(viewer)
 
 
-def assess_many(prosecutors: list[Prosecutor], year: int) -> dict[int, Assessment]:
+def assess_prosecutor(prosecutor: Prosecutor, year: int, viewer=None) -> Assessment:
+    """The prosecutor's assessment for `year`, item by item, as `viewer` may see it (module docstring)."""
+    return assess_many([prosecutor], year, viewer=viewer)[prosecutor.pk]
+
+
+def assess_many(prosecutors: list[Prosecutor], year: int, viewer=None) -> dict[int, Assessment]:
     """Each prosecutor's assessment for `year` by pk, in a fixed number of queries whatever their number
-    (a team's members side by side); the same lines as `assess_prosecutor`."""
+    (a team's members side by side); the same lines as `assess_prosecutor`, as `viewer` may see them."""
     scheme = scheme_for(year)
     rules = scheme.rules
     first, last = _year_range(year)
     ids = [p.pk for p in prosecutors]
-    reviews = _final_reviews(ids, first, last)
+    cases, scope = _viewed(viewer)
+    reviews = _final_reviews(ids, first, last, cases)
     period = {"basis": "cohort", "date_from": first, "date_to": last}
-    people = ratio_for(group_by="prosecutor", scope=Scope(prosecutor_ids=frozenset(ids)), **period).rows
+    # A person's ratio within what the viewer sees (grouped by person over the viewer's scope).
+    people_scope = Scope(prosecutor_ids=frozenset(ids)) if scope.everything else scope
+    people = ratio_for(group_by="prosecutor", scope=people_scope, **period).rows
     unit_ids = frozenset(p.unit_id for p in prosecutors)
     units = ratio_for(group_by="unit", scope=Scope(unit_ids=unit_ids), **period).rows
     person_rows = {row.keys["prosecutor"]: row for row in people}
@@ -108,7 +124,7 @@ def assess_many(prosecutors: list[Prosecutor], year: int) -> dict[int, Assessmen
     unit_codes = dict(Unit.objects.filter(pk__in=unit_ids).values_list("pk", "code"))
     case_nos: dict[int, list[str]] = {pk: [] for pk in ids}
     closed = (
-        Case.objects.filter(prosecutor_id__in=ids, closed_on__gte=first, closed_on__lte=last, received_on__isnull=False)
+        cases.filter(prosecutor_id__in=ids, closed_on__gte=first, closed_on__lte=last, received_on__isnull=False)
         .order_by("closed_on", "case_no")
         .values_list("prosecutor_id", "case_no")
     )
@@ -127,8 +143,9 @@ def assess_many(prosecutors: list[Prosecutor], year: int) -> dict[int, Assessmen
     return result
 
 
-def _final_reviews(prosecutor_ids, first, last) -> dict[int, list[tuple[str, str, bool]]]:
-    """(case number, final grade, valid 错案 flag) of the reviews that became final in the range, by prosecutor."""
+def _final_reviews(prosecutor_ids, first, last, cases) -> dict[int, list[tuple[str, str, bool]]]:
+    """(case number, final grade, valid 错案 flag) of the reviews that became final in the range, by prosecutor,
+    on `cases` (those the viewer may open)."""
     rows = (
         QualityReview.objects.filter(
             case__prosecutor_id__in=prosecutor_ids,
@@ -136,6 +153,7 @@ def _final_reviews(prosecutor_ids, first, last) -> dict[int, list[tuple[str, str
             final_on__gte=first,
             final_on__lte=last,
         )
+        .filter(case__in=cases.values("pk"))
         .order_by("final_on", "id")
         # DOMAIN §7: a 错案 flag counts only on a 不合格 review with an error finding (the workflow keeps
         # it so; this guards rows written around it).
@@ -263,14 +281,19 @@ class TeamResult:
     members: list[TeamMember]
 
 
-def team_results(team: Team, year: int, *, basis: str = "flow") -> TeamResult:
-    """The team's results for `year` (ratio on `basis`, reviews by final date), in a fixed number of queries."""
+def team_results(team: Team, year: int, *, basis: str = "flow", viewer=None) -> TeamResult:
+    """The team's results for `year` (ratio on `basis`, reviews by final date), in a fixed number of queries,
+    as `viewer` may see them: figures within their scope, members they may see for that year."""
     first, last = _year_range(year)
     filters = RatioFilters(team=team.team_code)
+    _cases, scope = _viewed(viewer)
+    people_seen = Prosecutor.objects.all() if viewer is None else Prosecutor.objects.readable_by(viewer, (first, last))
     target = TeamTarget.objects.filter(team=team, year=year).values_list("target_ratio", flat=True).first()
     monthly = {
         row.keys["month"]: row
-        for row in ratio_for(group_by="month", basis=basis, date_from=first, date_to=last, filters=filters).rows
+        for row in ratio_for(
+            group_by="month", basis=basis, date_from=first, date_to=last, filters=filters, scope=scope
+        ).rows
     }
     months, ytd_cases, ytd_items = [], 0, 0
     for month in range(1, 13):
@@ -295,12 +318,12 @@ def team_results(team: Team, year: int, *, basis: str = "flow") -> TeamResult:
                 on_target,
             )
         )
-    reviews = review_stats_for(group_by="prosecutor", date_from=first, date_to=last, filters=filters)
-    people = ratio_for(group_by="prosecutor", basis=basis, date_from=first, date_to=last, filters=filters)
+    reviews = review_stats_for(group_by="prosecutor", date_from=first, date_to=last, filters=filters, scope=scope)
+    people = ratio_for(group_by="prosecutor", basis=basis, date_from=first, date_to=last, filters=filters, scope=scope)
     ratio_by = {row.keys["prosecutor"]: row for row in people.rows}
     reviews_by = {row.keys["prosecutor"]: row for row in reviews.rows}
     roster = (
-        Membership.objects.filter(team=team)
+        Membership.objects.filter(team=team, prosecutor__in=people_seen.values("pk"))
         .exclude(date_from__gt=last)
         .exclude(date_to__lt=first)
         .select_related("prosecutor")
@@ -326,7 +349,7 @@ def team_results(team: Team, year: int, *, basis: str = "flow") -> TeamResult:
                 dict(v.grades) if v else dict.fromkeys(Grade.values, 0),
             )
         )
-    total = ratio_for(basis=basis, date_from=first, date_to=last, filters=filters).total
+    total = ratio_for(basis=basis, date_from=first, date_to=last, filters=filters, scope=scope).total
     return TeamResult(
         team,
         year,

@@ -1,7 +1,7 @@
 """Filters of the case and event lists (one FilterSet per model, shared by the HTML lists and the API).
 
 Codes of units, departments, teams and prosecutors are offered only within what the requesting
-user may see (`teams.access`); start the queryset from `teams.access.visible_cases` as well.
+user may see (`readable_by`); start the queryset from `Case.objects.visible_to(user)` as well.
 """
 
 from __future__ import annotations

@@ -57,6 +57,11 @@ class FindingInput:
 # --- who may act -----------------------------------------------------------------------------
 
 
+def unknown_case(case_no: str) -> ReviewWorkflowError:
+    """The one answer for a case number nobody may review here: unknown and out of scope alike."""
+    return ReviewWorkflowError(_("未知的案件 %(no)s") % {"no": case_no}, field="case", code="unknown_case")
+
+
 def _unit_and_ancestors(unit_id: int) -> list[int]:
     ids, current = [], Unit.objects.filter(pk=unit_id).values_list("pk", "parent_id").first()
     while current and current[0] not in ids:
@@ -244,10 +249,19 @@ def create_review(
     """Open a draft review of a closed case by a reviewer who is not its prosecutor.
 
     `actor` (default: the reviewer) is whoever creates it: the reviewer, or a review lead assigning it.
+    A reviewer takes only a case in their reach (`Case.objects.reviewable_by`); a cross review
+    (交叉评查) is always assigned by a review lead of the case's unit, never taken. A case out of the
+    actor's reach gets the same answer as an unknown case number, before anything else is checked.
     """
     now = _now(now)
     actor = actor or reviewer
     reviewed_on = reviewed_on or timezone.localdate(now)
+    if not may_review(reviewer):  # says nothing about the case: may come first
+        raise ReviewNotAllowed(_("评查员须具有评查员或评查组长岗位"))
+    if not Case.objects.reviewable_by(actor).filter(pk=case.pk).exists():
+        raise unknown_case(case.case_no)
+    if review_type == QualityReview.Type.CROSS and not is_review_lead(actor, case):
+        raise ReviewNotAllowed(_("交叉评查须由被评查单位的评查组长分配"))
     if case.closed_on is None:
         raise ReviewWorkflowError(_("只能评查已审结的案件"), field="case", code="case_open")
     if reviewed_on < case.closed_on:
@@ -258,8 +272,6 @@ def create_review(
         raise ReviewWorkflowError(_("未知的评查类型 %(type)s") % {"type": review_type}, field="review_type")
     if is_case_prosecutor(reviewer, case):
         raise ReviewNotAllowed(_("承办检察官不能评查本人承办的案件"))
-    if not may_review(reviewer):
-        raise ReviewNotAllowed(_("评查员须具有评查员或评查组长岗位"))
     if review_type != QualityReview.Type.CROSS and not reviews_for_unit(reviewer, case):
         raise ReviewNotAllowed(_("本院或上级院的评查员方可进行此类评查；其他单位的评查员请选择交叉评查"))
     if actor.pk != reviewer.pk and not is_review_lead(actor, case):
@@ -330,6 +342,21 @@ def submit(review: QualityReview, actor, *, now=None) -> QualityReview:
         review.status, review.submitted_at = Status.SUBMITTED, now
         review.save()
         _log(review, Action.SUBMIT, Status.DRAFT, actor, now)
+    return review
+
+
+def withdraw(review: QualityReview, actor, reason: str = "", *, now=None) -> QualityReview:
+    """Withdraw a draft (its reviewer, or a review lead of the case's unit); the step is recorded and
+    the reviewer's reading of the case through this review ends."""
+    now = _now(now)
+    with transaction.atomic():
+        review = _locked(review)
+        _require_status(review, Status.DRAFT)
+        if actor.pk != review.reviewer_id and not is_review_lead(actor, review.case):
+            raise ReviewNotAllowed(_("只有本评查的评查员或评查组长可以撤回草稿"))
+        review.status = Status.WITHDRAWN
+        review.save()
+        _log(review, Action.WITHDRAW, Status.DRAFT, actor, now, (reason or "").strip())
     return review
 
 
@@ -481,7 +508,9 @@ def allowed_actions(review: QualityReview, user, *, now=None) -> list[str]:
     now = _now(now)
     case, actions = review.case, []
     if review.status == Status.DRAFT and user.pk == review.reviewer_id:
-        actions += ["edit", "submit"]
+        actions += ["edit", "submit", "withdraw"]
+    elif review.status == Status.DRAFT and is_review_lead(user, case):
+        actions.append("withdraw")
     deadline = objection_deadline(review)
     in_period = deadline is not None and timezone.localdate(now) <= deadline
     if review.status == Status.SUBMITTED and in_period and is_case_prosecutor(user, case):

@@ -116,7 +116,10 @@ def sample_cases(
 
     in_month = ProceduralEvent.objects.filter(key_steps(), case=OuterRef("pk"), date__gte=first, date__lte=last)
     closed = closed.annotate(
-        reviewed=Exists(QualityReview.objects.filter(case=OuterRef("pk"))),
+        # A withdrawn draft reviewed nothing: its case may be drawn again.
+        reviewed=Exists(
+            QualityReview.objects.filter(case=OuterRef("pk")).exclude(status=QualityReview.Status.WITHDRAWN)
+        ),
         key=Exists(in_month),
     )
     totals = dict(closed.values_list("prosecutor_id").annotate(n=Count("pk")).order_by())

@@ -4,7 +4,7 @@ and the printable 评查意见书 with its DOCX download.
 Route them with `urlpatterns` below inside the cases URLconf (`app_name = "cases"`): names
 `cases:reviews`, `cases:review_create`, `cases:review_detail`, `cases:review_edit`,
 `cases:review_action`, `cases:review_report`, `cases:review_report_docx`. Every page answers 404 for
-a review the user may not see (`cases.review_access.visible_reviews`); every step is a call into
+a review the user may not see (`QualityReview.objects.visible_to`); every step is a call into
 `cases.review_workflow`, whose refusals come back as form errors or a message, never a 500.
 """
 
@@ -25,7 +25,6 @@ from django.views.decorators.http import require_POST
 from cases import review_workflow as wf
 from cases.forms_reviews import FindingFormSet, OverrideForm, ReasonForm, ResolveForm, ReviewForm, findings_of
 from cases.models import Case, QualityReview
-from cases.review_access import visible_reviews
 from cases.review_report import render_review_docx, report_context
 from teams import access
 
@@ -34,7 +33,9 @@ S = QualityReview.Status
 
 
 def _visible(request, pk: int) -> QualityReview:
-    queryset = visible_reviews(request.user).select_related("case__prosecutor", "case__unit", "reviewer", "grade_scale")
+    queryset = QualityReview.objects.visible_to(request.user).select_related(
+        "case__prosecutor", "case__unit", "reviewer", "grade_scale"
+    )
     return get_object_or_404(queryset, pk=pk)
 
 
@@ -42,7 +43,7 @@ def _visible(request, pk: int) -> QualityReview:
 def review_list(request):
     """Reviews the user may see, with what waits for them on top."""
     user = request.user
-    visible = visible_reviews(user).select_related("case__prosecutor", "reviewer", "grade_scale")
+    visible = QualityReview.objects.visible_to(user).select_related("case__prosecutor", "reviewer", "grade_scale")
     grant = access.access_for(user)
     todo_q = Q(status=S.DRAFT, reviewer=user)
     if grant.prosecutor_id:
@@ -88,9 +89,10 @@ def review_create(request):
     formset = FindingFormSet(request.POST or None, prefix="findings")
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         data = form.cleaned_data
-        case = Case.objects.filter(case_no=data["case"]).first()
+        # Out of reach and unknown answer alike (no existence oracle); the workflow checks again.
+        case = Case.objects.reviewable_by(request.user).filter(case_no=data["case"]).first()
         if case is None:
-            form.add_error("case", _("未知的案件 %(no)s") % {"no": data["case"]})
+            form.add_error("case", wf.unknown_case(data["case"]).message)
         else:
             try:
                 review = wf.create_review(
@@ -152,15 +154,18 @@ def review_detail(request, pk: int):
 
 
 STEP_FORMS = {"object": ReasonForm, "resolve": ResolveForm, "override": OverrideForm}
+# Steps whose reason is optional (a withdrawn draft may say why).
+OPTIONAL_REASON_STEPS = ("withdraw",)
 
 
 @login_required
 @require_POST
 def review_action(request, pk: int, step: str):
-    """Take one workflow step (submit, accept, object, resolve, override); a refusal comes back as a message."""
+    """Take one workflow step (submit, accept, object, resolve, override, withdraw); a refusal comes back
+    as a message."""
     review = _visible(request, pk)
     form = STEP_FORMS[step](request.POST) if step in STEP_FORMS else None
-    if step not in ("submit", "accept", *STEP_FORMS):
+    if step not in ("submit", "accept", *OPTIONAL_REASON_STEPS, *STEP_FORMS):
         raise Http404
     if form is not None and not form.is_valid():
         for field, errors in form.errors.items():
@@ -173,6 +178,8 @@ def review_action(request, pk: int, step: str):
             wf.submit(review, request.user)
         elif step == "accept":
             wf.accept(review, request.user)
+        elif step == "withdraw":
+            wf.withdraw(review, request.user, request.POST.get("reason", "")[:5000])
         elif step == "object":
             wf.object_to(review, request.user, data["reason"])
         elif step == "resolve":

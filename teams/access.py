@@ -8,16 +8,23 @@ Roles (a login may hold several; what it may see is the union):
 - unit leadership (`StaffRole` leadership) and review leads (`StaffRole` review_lead): the unit and
   every unit below it;
 - case-management staff (`StaffRole` case_management): read and write the unit and its subtree;
-- reviewers: the cases they review (the reviews app supplies them through `reviewed_case_ids`).
+- reviewers: the cases they review (the reviews app supplies them through `reviewed_case_ids`); they
+  may open a review of the cases of the units where they hold a reviewer post, and of other
+  units' cases only when a review lead of that unit assigns it (交叉评查).
 
 Everything is decided from `scope_for(user)`, a `cases.ratio.Scope`, so statistics, lists and
 object look-ups agree: an outsider gets empty statistics and a 404 for any object, never another
 unit's data. The scope is computed once per user object (i.e. once per request) and cached on it.
+
+Views never call these functions: they start from the managers' queryset methods
+(`Case.objects.visible_to(user)`, `Team.objects.readable_by(user)`, ...), which delegate here.
+The table of roles × objects is in docs/access.md.
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime
 import importlib
 from dataclasses import dataclass, field
 
@@ -34,6 +41,8 @@ _CACHE_ATTR = "_caseqa_access"
 # cases) and case management. Writing: case management only.
 READ_UNIT_KINDS = (StaffRole.Kind.LEADERSHIP, StaffRole.Kind.REVIEW_LEAD, StaffRole.Kind.CASE_MANAGEMENT)
 WRITE_UNIT_KINDS = (StaffRole.Kind.CASE_MANAGEMENT,)
+# Posts that may open a review of the unit's closed cases themselves (routine, key, thematic).
+REVIEW_UNIT_KINDS = (StaffRole.Kind.REVIEWER, StaffRole.Kind.REVIEW_LEAD)
 
 # Hook for the reviews app: a module `cases.review_access` with
 # `reviewed_case_ids(user) -> Iterable[int]` adds the cases a reviewer reviews to what they may read.
@@ -51,6 +60,7 @@ class Access:
     member_team_ids: frozenset[int] = frozenset()
     prosecutor_id: int | None = None
     reviewed_case_ids: frozenset[int] = frozenset()
+    review_unit_ids: frozenset[int] = frozenset()
     roles: set[str] = field(default_factory=set)
 
     @property
@@ -116,15 +126,19 @@ def _resolve(user) -> Access:
     roles: set[str] = set()
     read_roots: set[int] = set()
     write_roots: set[int] = set()
+    review_roots: set[int] = set()
     for unit_id, kind in StaffRole.objects.filter(user=user).values_list("unit_id", "kind"):
         roles.add(kind)
         if kind in READ_UNIT_KINDS:
             read_roots.add(unit_id)
         if kind in WRITE_UNIT_KINDS:
             write_roots.add(unit_id)
+        if kind in REVIEW_UNIT_KINDS:
+            review_roots.add(unit_id)
     read_units = subtree_ids(read_roots) if read_roots else frozenset()
     # Write roots are among the read roots; reuse the walk when they are the same units.
     write_units = read_units if write_roots == read_roots else subtree_ids(write_roots)
+    review_units = subtree_ids(review_roots) if review_roots else frozenset()
     prosecutor_id = Prosecutor.objects.filter(user=user).values_list("pk", flat=True).first()
     led, member = set(), set()
     if prosecutor_id:
@@ -151,6 +165,7 @@ def _resolve(user) -> Access:
         member_team_ids=frozenset(member),
         prosecutor_id=prosecutor_id,
         reviewed_case_ids=reviewed,
+        review_unit_ids=review_units,
         roles=roles,
     )
 
@@ -228,8 +243,14 @@ def visible_teams(user, queryset: QuerySet | None = None) -> QuerySet:
     return queryset.filter(Q(unit_id__in=access.read_unit_ids) | Q(pk__in=access.member_team_ids | access.led_team_ids))
 
 
-def visible_prosecutors(user, queryset: QuerySet | None = None) -> QuerySet:
-    """Prosecutors of the units `user` reads, the user themself and the members of the teams they lead."""
+def visible_prosecutors(
+    user, queryset: QuerySet | None = None, *, period: tuple[datetime.date, datetime.date] | None = None
+) -> QuerySet:
+    """Prosecutors of the units `user` reads, the user themself and the members of the teams they lead.
+
+    A team lead sees a member only while the membership overlaps `period` (default: today), so a
+    former member is visible for the years they were in the team and no longer after.
+    """
     queryset = Prosecutor.objects.all() if queryset is None else queryset
     access = access_for(user)
     if access.everything:
@@ -240,8 +261,41 @@ def visible_prosecutors(user, queryset: QuerySet | None = None) -> QuerySet:
     if access.prosecutor_id:
         q |= Q(pk=access.prosecutor_id)
     if access.led_team_ids:
-        q |= Q(pk__in=Membership.objects.filter(team_id__in=access.led_team_ids).values("prosecutor_id"))
+        first, last = period or (timezone.localdate(),) * 2
+        members = Membership.objects.filter(team_id__in=access.led_team_ids).exclude(date_from__gt=last)
+        q |= Q(pk__in=members.exclude(date_to__lt=first).values("prosecutor_id"))
     return queryset.filter(q)
+
+
+def overseen_units(user, queryset: QuerySet | None = None) -> QuerySet:
+    """Units whose every case and figure `user` reads (leadership, review lead, case management)."""
+    queryset = Unit.objects.all() if queryset is None else queryset
+    access = access_for(user)
+    return queryset if access.everything else queryset.filter(pk__in=access.read_unit_ids)
+
+
+def overseen_teams(user, queryset: QuerySet | None = None) -> QuerySet:
+    """Teams whose members' figures `user` sees: the teams they lead and those of the units they read."""
+    queryset = Team.objects.all() if queryset is None else queryset
+    access = access_for(user)
+    if access.everything:
+        return queryset
+    return queryset.filter(Q(unit_id__in=access.read_unit_ids) | Q(pk__in=access.led_team_ids))
+
+
+def reviewable_cases(user, queryset: QuerySet | None = None) -> QuerySet:
+    """Cases `user` may open a review of themself: the cases they see and the cases of the units where
+    they hold a reviewer or review-lead post (a review lead also assigns them to others). Open cases are
+    in the pool so a reviewer of the unit is told "not closed yet"; the workflow refuses them."""
+    queryset = Case.objects.all() if queryset is None else queryset
+    access = access_for(user)
+    if access.everything:
+        return queryset
+    q = _case_q(access)
+    if access.review_unit_ids:
+        pool = Q(unit_id__in=access.review_unit_ids)
+        q = pool if q is None else q | pool
+    return queryset.none() if q is None else queryset.filter(q)
 
 
 def can_write(user) -> bool:
@@ -267,10 +321,33 @@ def can_write_case(user, case: Case) -> bool:
     return can_write_unit(user, case.unit_id)
 
 
-def writable_cases(user, queryset: QuerySet | None = None) -> QuerySet:
-    """The cases `user` may change."""
-    queryset = Case.objects.all() if queryset is None else queryset
+def _in_writable_units(user, queryset: QuerySet, column: str) -> QuerySet:
     allowed = writable_unit_ids(user)
     if allowed is None:
         return queryset
-    return queryset.filter(unit_id__in=allowed) if allowed else queryset.none()
+    return queryset.filter(**{f"{column}__in": allowed}) if allowed else queryset.none()
+
+
+def writable_cases(user, queryset: QuerySet | None = None) -> QuerySet:
+    """The cases `user` may change."""
+    return _in_writable_units(user, Case.objects.all() if queryset is None else queryset, "unit_id")
+
+
+def writable_units(user, queryset: QuerySet | None = None) -> QuerySet:
+    """Units whose cases `user` may record."""
+    return _in_writable_units(user, Unit.objects.all() if queryset is None else queryset, "pk")
+
+
+def writable_departments(user, queryset: QuerySet | None = None) -> QuerySet:
+    """Departments a case `user` records may belong to."""
+    return _in_writable_units(user, Department.objects.all() if queryset is None else queryset, "unit_id")
+
+
+def writable_prosecutors(user, queryset: QuerySet | None = None) -> QuerySet:
+    """Prosecutors a case `user` records may be assigned to."""
+    return _in_writable_units(user, Prosecutor.objects.all() if queryset is None else queryset, "unit_id")
+
+
+def writable_teams(user, queryset: QuerySet | None = None) -> QuerySet:
+    """Teams a case `user` records may be attributed to."""
+    return _in_writable_units(user, Team.objects.all() if queryset is None else queryset, "unit_id")

@@ -1,7 +1,7 @@
 """Filters of the organisation lists (one FilterSet per model, shared by the HTML lists and the API).
 
 Choice filters take codes (units and departments also their exact names) and only offer what the
-requesting user may see (`teams.access`), so a code of another unit is refused exactly like an
+requesting user may see (`<Model>.objects.readable_by`), so a code of another unit is refused exactly like an
 unknown one: 400 naming the field, never a hint that it exists.
 """
 
@@ -12,7 +12,6 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from teams import access
 from teams.models import Department, Membership, Prosecutor, Team, Unit
 
 
@@ -56,19 +55,19 @@ def _user(request):
 
 def units_of(request):
     """Units offered to filters: what the requesting user may see (everything without a request)."""
-    return Unit.objects.all() if request is None else access.visible_units(_user(request))
+    return Unit.objects.all() if request is None else Unit.objects.readable_by(_user(request))
 
 
 def departments_of(request):
-    return Department.objects.all() if request is None else access.visible_departments(_user(request))
+    return Department.objects.all() if request is None else Department.objects.readable_by(_user(request))
 
 
 def teams_of(request):
-    return Team.objects.all() if request is None else access.visible_teams(_user(request))
+    return Team.objects.all() if request is None else Team.objects.readable_by(_user(request))
 
 
 def prosecutors_of(request):
-    return Prosecutor.objects.all() if request is None else access.visible_prosecutors(_user(request))
+    return Prosecutor.objects.all() if request is None else Prosecutor.objects.readable_by(_user(request))
 
 
 def unit_filter(field_name: str = "unit", **kwargs) -> CodeFilter:

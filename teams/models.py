@@ -8,6 +8,84 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+# Who may see what is decided in one module, `teams.access`; these queryset methods are the entry every
+# page, endpoint, export and statistic starts from (imported lazily: `teams.access` reads `cases.models`).
+
+
+class UnitQuerySet(models.QuerySet):
+    def readable_by(self, user) -> models.QuerySet:
+        """Units `user` may see: the units they read, their own unit and the units of their teams."""
+        from teams import access
+
+        return access.visible_units(user, self)
+
+    def overseen_by(self, user) -> models.QuerySet:
+        """Units whose every figure and case `user` reads (leadership, review leads, case management)."""
+        from teams import access
+
+        return access.overseen_units(user, self)
+
+    def writable_by(self, user) -> models.QuerySet:
+        """Units whose cases `user` may record and change (case management of the unit subtree)."""
+        from teams import access
+
+        return access.writable_units(user, self)
+
+
+class DepartmentQuerySet(models.QuerySet):
+    def readable_by(self, user) -> models.QuerySet:
+        """Departments of the units `user` reads, plus their own department."""
+        from teams import access
+
+        return access.visible_departments(user, self)
+
+    def overseen_by(self, user) -> models.QuerySet:
+        """Departments of the units whose every figure and case `user` reads."""
+        from teams import access
+
+        return self.filter(unit__in=access.overseen_units(user))
+
+    def writable_by(self, user) -> models.QuerySet:
+        """Departments of the units whose cases `user` may change."""
+        from teams import access
+
+        return access.writable_departments(user, self)
+
+
+class ProsecutorQuerySet(models.QuerySet):
+    def readable_by(self, user, period: tuple[datetime.date, datetime.date] | None = None) -> models.QuerySet:
+        """Staff `user` may see: of the units they read, themself, and the members of the teams they lead
+        (a former member only if their membership overlaps `period`, by default today)."""
+        from teams import access
+
+        return access.visible_prosecutors(user, self, period=period)
+
+    def writable_by(self, user) -> models.QuerySet:
+        """Staff a case `user` records may be assigned to (of the units they write)."""
+        from teams import access
+
+        return access.writable_prosecutors(user, self)
+
+
+class TeamQuerySet(models.QuerySet):
+    def readable_by(self, user) -> models.QuerySet:
+        """Teams `user` may see: of the units they read, and the teams they belong to or lead."""
+        from teams import access
+
+        return access.visible_teams(user, self)
+
+    def overseen_by(self, user) -> models.QuerySet:
+        """Teams whose members' figures `user` sees: the teams they lead and the teams of units they read."""
+        from teams import access
+
+        return access.overseen_teams(user, self)
+
+    def writable_by(self, user) -> models.QuerySet:
+        """Teams a case `user` records may be attributed to (of the units they write)."""
+        from teams import access
+
+        return access.writable_teams(user, self)
+
 
 class Unit(models.Model):
     """A procuratorate (检察院); units form a tree: province → city → district."""
@@ -17,6 +95,8 @@ class Unit(models.Model):
     parent = models.ForeignKey(
         "self", verbose_name=_("上级单位"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )
+
+    objects = UnitQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("单位")
@@ -41,6 +121,8 @@ class Department(models.Model):
     unit = models.ForeignKey(Unit, verbose_name=_("单位"), on_delete=models.PROTECT, related_name="departments")
     code = models.CharField(_("部门编码"), max_length=64, unique=True)
     name = models.CharField(_("部门名称"), max_length=200)
+
+    objects = DepartmentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("部门")
@@ -76,6 +158,8 @@ class Prosecutor(models.Model):
         related_name="prosecutor",
     )
 
+    objects = ProsecutorQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("检察人员")
         verbose_name_plural = _("检察人员")
@@ -92,6 +176,8 @@ class Team(models.Model):
     name = models.CharField(_("团队名称"), max_length=200)
     unit = models.ForeignKey(Unit, verbose_name=_("单位"), on_delete=models.PROTECT, related_name="teams")
     members = models.ManyToManyField(Prosecutor, through="Membership", related_name="teams")
+
+    objects = TeamQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("办案团队")

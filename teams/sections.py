@@ -19,7 +19,6 @@ from cases.assessment import AssessmentError, assess_many, assess_prosecutor
 from cases.indicators import COUNTERWEIGHTS, HIGHER, INDICATORS, LOWER, indicators_for
 from cases.models import Case, Dimension, Grade, GradeScale, ProceduralEvent, ReviewItem, TeamTarget
 from cases.review_stats import review_stats_for
-from teams.access import visible_cases
 from teams.dashboards import Dashboard, basis_label, case_list_url
 from teams.models import Prosecutor
 from teams.tables import Column, Table, cell
@@ -62,7 +61,7 @@ def at_risk_table(
 ) -> Table:
     """Open cases of the subject near or past a statutory deadline (DOMAIN §6), soonest first unless
     `sort` names another order (a key of AT_RISK_SORTS, `-` for descending); `status` keeps one status."""
-    found = deadlines.at_risk(visible_cases(user).filter(case_q), today=today, within_days=within_days)
+    found = deadlines.at_risk(Case.objects.visible_to(user).filter(case_q), today=today, within_days=within_days)
     if status:
         found = [d for d in found if d.status == status]
     who = _handlers({d.case_id for d in found})
@@ -112,9 +111,9 @@ def recent_imports(user, limit: int = 6) -> list[dict]:
     for model, what in ((Case.history.model, "cases"), (ProceduralEvent.history.model, "events")):
         rows = model.objects.filter(history_date__gte=since, history_change_reason__isnull=False)
         if what == "cases":
-            rows = rows.filter(id__in=visible_cases(user).values("pk"))
+            rows = rows.filter(id__in=Case.objects.visible_to(user).values("pk"))
         else:
-            rows = rows.filter(case_id__in=visible_cases(user).values("pk"))
+            rows = rows.filter(case_id__in=Case.objects.visible_to(user).values("pk"))
         rows = (
             rows.exclude(history_change_reason="")
             .values("history_change_reason", "history_date", "history_user__username")
@@ -311,10 +310,11 @@ def review_tables(dash: Dashboard) -> None:
             row.append(cell(float(review.average_score) if review and review.reviews else None))
 
 
-def add_assessment(dash: Dashboard, prosecutor, year: int) -> None:
-    """The person's assessment (考核, DOMAIN §8) for `year`, line by line, so they see why."""
+def add_assessment(dash: Dashboard, prosecutor, year: int, viewer) -> None:
+    """The person's assessment (考核, DOMAIN §8) for `year`, line by line, so they see why (as far as
+    `viewer` may open the cases behind it)."""
     try:
-        result = assess_prosecutor(prosecutor, year)
+        result = assess_prosecutor(prosecutor, year, viewer=viewer)
     except AssessmentError as exc:
         dash.tables["assessment"] = Table("assessment", _("%(year)d年考核") % {"year": year}, [], caption=str(exc))
         return
@@ -332,16 +332,16 @@ def add_assessment(dash: Dashboard, prosecutor, year: int) -> None:
     dash.tables["assessment"] = table
 
 
-def member_assessments(dash: Dashboard) -> None:
-    """Each team member's assessment total for the range's last year beside their figures (issue 13 D6);
-    a fixed number of queries whatever the number of members."""
+def member_assessments(dash: Dashboard, viewer) -> None:
+    """Each team member's assessment total for the range's last year beside their figures (issue 13 D6),
+    on the cases `viewer` may open; a fixed number of queries whatever the number of members."""
     table = dash.tables.get("members")
     if table is None:
         return
     year = dash.period.last.year
     people = {p.staff_code: p for p in Prosecutor.objects.filter(staff_code__in=[k for k in table.keys if k])}
     try:
-        results = assess_many(list(people.values()), year)
+        results = assess_many(list(people.values()), year, viewer=viewer)
     except AssessmentError:
         results = {}
     table.columns.append(Column(_("%(year)d年考核得分") % {"year": year}, True))
@@ -358,5 +358,5 @@ def add_sections(dash: Dashboard, user, case_q: Q, today: datetime.date) -> None
     dash.sections["counterweight_chart"] = counterweight_chart(dash, report)
     review_tables(dash)
     if dash.subject.kind == "team":
-        member_assessments(dash)
+        member_assessments(dash, user)
     dash.tables["at_risk"] = at_risk_table(user, case_q, today)

@@ -16,7 +16,7 @@ from django.db import transaction
 
 from cases.ratio import ratio_for
 from teams import access
-from teams.models import Membership, StaffRole
+from teams.models import Membership, Prosecutor, StaffRole
 from tests.factories import (
     DepartmentFactory,
     MembershipFactory,
@@ -170,7 +170,12 @@ def test_prosecutor_sees_self_own_unit_and_team_but_not_colleagues(world):
 
 def test_team_lead_sees_current_members_only_through_current_leadership(world):
     lead = _fresh(world.users["lead"])
-    assert set(access.visible_prosecutors(lead).values_list("staff_code", flat=True)) == {"PA-1", "PA-2", "PA-4"}
+    # Issue 10 M1: a former member (PA-4, in the team 2020–2023) is visible only for those years.
+    assert set(Prosecutor.objects.readable_by(lead).values_list("staff_code", flat=True)) == {"PA-1", "PA-2"}
+    in_2022 = Prosecutor.objects.readable_by(lead, (D(2022, 1, 1), D(2022, 12, 31)))
+    assert set(in_2022.values_list("staff_code", flat=True)) == {"PA-1", "PA-2", "PA-4"}
+    in_2024 = Prosecutor.objects.readable_by(lead, (D(2024, 1, 1), D(2024, 12, 31)))
+    assert "PA-4" not in set(in_2024.values_list("staff_code", flat=True))
     former = _fresh(world.users["former"])
     # A leadership that ended is no longer a role: the former lead sees only themself.
     assert set(access.visible_prosecutors(former).values_list("staff_code", flat=True)) == {"PA-4"}

@@ -241,7 +241,11 @@ def test_a_reviewer_of_another_unit_reviews_only_as_a_cross_review(ro, case):
     from tests.factories import UnitFactory
 
     StaffRole.objects.create(user=ro.outsider, unit=UnitFactory(code="U-FAR"), kind=StaffRole.Kind.REVIEWER)
-    with pytest.raises(wf.ReviewNotAllowed):
-        wf.create_review(case, ro.outsider, review_type="routine", now=at(SUBMIT_DAY))
-    review = wf.create_review(case, ro.outsider, review_type="cross", now=at(SUBMIT_DAY))
+    # Issue 10 H2: out of their reach, whatever the type, answered like an unknown case number.
+    for review_type in ("routine", "cross"):
+        with pytest.raises(wf.ReviewWorkflowError) as refused:
+            wf.create_review(case, ro.outsider, review_type=review_type, now=at(SUBMIT_DAY))
+        assert (refused.value.code, refused.value.field) == ("unknown_case", "case")
+    # A cross review is assigned by a review lead of the case's unit.
+    review = wf.create_review(case, ro.outsider, actor=ro.lead, review_type="cross", now=at(SUBMIT_DAY))
     assert review.get_review_type_display() == "交叉评查"

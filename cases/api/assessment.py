@@ -2,7 +2,9 @@
 
 `GET /api/v1/assessment/?prosecutor=<staff_code>&year=YYYY` and
 `GET /api/v1/team-results/?team=<team_code>&year=YYYY&basis=flow|cohort`. Both start from
-`teams.access`: a person or team the user may not see is a 404; bad parameters are a 400 naming them.
+the managers (`Prosecutor.objects.readable_by(user, year)`, `Team.objects.readable_by(user)`): a person
+or team the user may not see is a 404, like an unknown code; bad parameters are a 400 naming them.
+What they list and count is limited to what the user may open (`cases.assessment`).
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ from cases.assessment import AssessmentError, assess_prosecutor, team_results
 from cases.facts import BASES
 from cases.projection import last_complete_month_end, project_ratio
 from cases.ratio import RatioFilters
-from teams import access
+from teams.access import scope_for
+from teams.models import Prosecutor, Team
 
 YEAR_PARAM = OpenApiParameter("year", OpenApiTypes.INT, description="年度，默认今年 / year, default this year")
 ERROR_400 = OpenApiResponse(OpenApiTypes.OBJECT, description="{参数: [原因]}")
@@ -63,11 +66,14 @@ class AssessmentView(APIView):
     )
     def get(self, request):
         code, year = _required(request, "prosecutor"), _year(request)
-        prosecutor = access.visible_prosecutors(request.user).filter(staff_code=code).select_related("unit").first()
+        # A former member of a team the user leads is visible for the years of the membership only.
+        period = (datetime.date(year, 1, 1), datetime.date(year, 12, 31))
+        people = Prosecutor.objects.readable_by(request.user, period).select_related("unit")
+        prosecutor = people.filter(staff_code=code).first()
         if prosecutor is None:
             raise Http404
         try:
-            result = assess_prosecutor(prosecutor, year)
+            result = assess_prosecutor(prosecutor, year, viewer=request.user)
         except AssessmentError as error:
             raise exceptions.ValidationError({"year": [str(error)]}) from None
         return Response(
@@ -114,13 +120,20 @@ class TeamResultsView(APIView):
         basis = request.query_params.get("basis") or "flow"
         if basis not in BASES:
             raise exceptions.ValidationError({"basis": [_("须为 flow 或 cohort")]})
-        team = access.visible_teams(request.user).filter(team_code=code).first()
+        team = Team.objects.readable_by(request.user).filter(team_code=code).first()
         if team is None:
             raise Http404
-        result = team_results(team, year, basis=basis)
+        result = team_results(team, year, basis=basis, viewer=request.user)
         as_of = min(last_complete_month_end(timezone.localdate()), datetime.date(year, 12, 31))
         target = None if result.target_ratio is None else float(result.target_ratio)
-        projection = project_ratio(year, as_of, filters=RatioFilters(team=team.team_code), basis=basis, target=target)
+        projection = project_ratio(
+            year,
+            as_of,
+            filters=RatioFilters(team=team.team_code),
+            scope=scope_for(request.user),
+            basis=basis,
+            target=target,
+        )
         return Response(
             {
                 "team": team.team_code,

@@ -18,7 +18,7 @@ from rest_framework import serializers
 from cases.facts import BASES, FLOW
 from cases.models import Case, Charge
 from cases.ratio import DIMENSIONS, GROUP_BY_CHOICES, RatioFilters, RatioQueryError, parse_chapter, parse_group_by
-from teams import access
+from teams.models import Department, Prosecutor, Team, Unit
 
 # The engine walks months; keep dates where calendars and the roll-up make sense.
 EARLIEST = datetime.date(1990, 1, 1)
@@ -26,12 +26,12 @@ LATEST = datetime.date(2099, 12, 31)
 
 FILTER_NAMES = DIMENSIONS  # every grouping dimension is a filter too
 
-# Filter → (access function, code field, also accepts the exact name)
+# Filter → (model whose `objects.readable_by(user)` bounds it, code field, also accepts the exact name)
 CODE_FILTERS = {
-    "unit": (access.visible_units, "code", True),
-    "department": (access.visible_departments, "code", True),
-    "team": (access.visible_teams, "team_code", False),
-    "prosecutor": (access.visible_prosecutors, "staff_code", False),
+    "unit": (Unit, "code", True),
+    "department": (Department, "code", True),
+    "team": (Team, "team_code", False),
+    "prosecutor": (Prosecutor, "staff_code", False),
 }
 
 
@@ -78,13 +78,14 @@ class StatsParams(serializers.Serializer):
                 }
             )
         user = self.context["request"].user
-        for name, (visible, code_field, by_name) in CODE_FILTERS.items():
+        for name, (model, code_field, by_name) in CODE_FILTERS.items():
             value = (attrs.get(name) or "").strip()
             if not value:
                 attrs[name] = None
                 continue
-            matches = visible(user).filter(**{code_field: value})
-            if not matches.exists() and not (by_name and visible(user).filter(name=value).exists()):
+            visible = model.objects.readable_by(user)
+            matches = visible.filter(**{code_field: value})
+            if not matches.exists() and not (by_name and visible.filter(name=value).exists()):
                 raise serializers.ValidationError({name: [_("未知的编码：%(value)s") % {"value": value}]})
             attrs[name] = value
         for name in ("line", "category"):

@@ -1,6 +1,6 @@
 """Review items and quality reviews on /api/v1/ (`review-items` by code, `reviews` by id).
 
-Thin: reading starts from `cases.review_access.visible_reviews`; every write and transition is a
+Thin: reading starts from `QualityReview.objects.visible_to`; every write and transition is a
 call into `cases.review_workflow`, which decides who may act. A refused transition is a 403 (wrong
 person) or a 400 naming the field (wrong state, late objection, missing reason, unknown item).
 """
@@ -21,7 +21,6 @@ from cases import review_workflow as wf
 from cases.api.assessment import AssessmentView, TeamResultsView
 from cases.api.common import ScopedViewSetMixin
 from cases.models import Case, Dimension, Finding, Grade, Nature, QualityReview, ReviewItem, ReviewTransition
-from cases.review_access import visible_reviews
 from cases.review_rules import NoGradeScale
 
 ERROR_400 = OpenApiResponse(OpenApiTypes.OBJECT, description="{字段: [原因]}")
@@ -158,6 +157,10 @@ class ReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=5000, allow_blank=True, help_text="理由 / reason")
 
 
+class WithdrawSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=5000, required=False, allow_blank=True, help_text="理由（可选）/ reason")
+
+
 class ResolveSerializer(serializers.Serializer):
     resolution = serializers.ChoiceField(choices=QualityReview.Resolution.choices)
     reason = serializers.CharField(max_length=5000, allow_blank=True)
@@ -289,7 +292,7 @@ class ReviewViewSet(
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def scope_queryset(self, queryset):
-        return visible_reviews(self.request.user, queryset)
+        return queryset.visible_to(self.request.user)
 
     def _answer(self, review, code=status.HTTP_200_OK) -> Response:
         fresh = self.get_queryset().filter(pk=review.pk).first() or review
@@ -300,9 +303,11 @@ class ReviewViewSet(
         data = self._valid(ReviewWriteSerializer, request.data)
         if not wf.may_review(request.user):
             raise wf.ReviewNotAllowed(_("评查员须具有评查员或评查组长岗位"))
-        case = Case.objects.filter(case_no=data["case"]).select_related("prosecutor").first()
+        # Out of reach and unknown answer alike (no existence oracle); the workflow checks again.
+        case = Case.objects.reviewable_by(request.user).filter(case_no=data["case"]).select_related("prosecutor")
+        case = case.first()
         if case is None:
-            raise wf.ReviewWorkflowError(_("未知的案件 %(no)s") % {"no": data["case"]}, field="case")
+            raise wf.unknown_case(data["case"])
         reviewer = request.user
         if data.get("reviewer") and data["reviewer"] != request.user.get_username():
             from django.contrib.auth import get_user_model
@@ -353,6 +358,18 @@ class ReviewViewSet(
     @_workflow_errors
     def submit(self, request, id=None):
         return self._answer(wf.submit(self.get_object(), request.user))
+
+    @extend_schema(
+        summary="撤回草稿 / withdraw a draft (its reviewer or the review lead)",
+        request=WithdrawSerializer,
+        responses=ACTION_RESPONSES,
+    )
+    @action(detail=True, methods=["post"])
+    @_workflow_errors
+    def withdraw(self, request, id=None):
+        review = self.get_object()
+        data = self._valid(WithdrawSerializer, request.data)
+        return self._answer(wf.withdraw(review, request.user, data.get("reason", "")))
 
     @extend_schema(summary="确认评查结论 / accept (case prosecutor)", request=None, responses=ACTION_RESPONSES)
     @action(detail=True, methods=["post"])

@@ -2,8 +2,8 @@
 
 Writes never save a model directly: `create`/`update` call `cases.services` (save_case, log_event,
 update_event), the one write path that applies every DOMAIN.md §4–§5 rule and keeps the roll-up.
-Codes of units, departments, prosecutors and teams are resolved only within what the user may see
-(units: may write), so another unit's code is answered like an unknown one.
+Codes of units, departments, prosecutors, teams and cases are resolved only within what the user may
+write (`<Model>.objects.writable_by`), so another unit's code is answered like an unknown one.
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from teams.models import Department, Prosecutor, Team, Unit
 
 
 class ScopedCodeField(CodeField):
-    """A related object given by its code, chosen among what `scope(user, queryset)` allows."""
+    """A related object given by its code, chosen among `model.objects.<scope>(user)` (e.g. `writable_by`)."""
 
-    def __init__(self, model, scope, **kwargs):
+    def __init__(self, model, scope: str, **kwargs):
         self.model, self.scope = model, scope
         kwargs.setdefault(
             "error_messages",
@@ -33,7 +33,7 @@ class ScopedCodeField(CodeField):
     def get_queryset(self):
         request = self.context.get("request")
         queryset = self.model.objects.all()
-        return queryset if request is None else self.scope(request.user, queryset)
+        return queryset if request is None else getattr(queryset, self.scope)(request.user)
 
 
 class ChargeField(CodeField):
@@ -51,16 +51,6 @@ class ChargeField(CodeField):
         if pk is None:
             self.fail("unknown", value=data)
         return Charge.objects.get(pk=pk)
-
-
-def _writable_units(user, queryset):
-    allowed = access.writable_unit_ids(user)
-    return queryset if allowed is None else queryset.filter(pk__in=allowed)
-
-
-def _departments_of_writable_units(user, queryset):
-    allowed = access.writable_unit_ids(user)
-    return queryset if allowed is None else queryset.filter(unit_id__in=allowed)
 
 
 class OutcomeChoiceSerializer(serializers.ModelSerializer):
@@ -140,11 +130,11 @@ class CaseSerializer(serializers.ModelSerializer):
     department default to the prosecutor's.
     """
 
-    unit = ScopedCodeField(Unit, _writable_units, slug_field="code", required=False, help_text="单位编码 / unit code")
+    unit = ScopedCodeField(Unit, "writable_by", slug_field="code", required=False, help_text="单位编码 / unit code")
     unit_name = serializers.CharField(source="unit.name", read_only=True, help_text="单位名称 / unit name")
     department = ScopedCodeField(
         Department,
-        _departments_of_writable_units,
+        "writable_by",
         slug_field="code",
         required=False,
         help_text="部门编码 / department code",
@@ -152,14 +142,14 @@ class CaseSerializer(serializers.ModelSerializer):
     department_name = serializers.CharField(source="department.name", read_only=True, help_text="部门名称")
     prosecutor = ScopedCodeField(
         Prosecutor,
-        access.visible_prosecutors,
+        "writable_by",
         slug_field="staff_code",
         help_text="承办检察官工号 / handling prosecutor (staff code)",
     )
     prosecutor_name = serializers.CharField(source="prosecutor.name", read_only=True, help_text="承办检察官姓名")
     team = ScopedCodeField(
         Team,
-        access.visible_teams,
+        "writable_by",
         slug_field="team_code",
         required=False,
         allow_null=True,
@@ -270,7 +260,7 @@ class ChargeSerializer(serializers.ModelSerializer):
 class EventWriteSerializer(serializers.Serializer):
     """An event to log or correct; the sequence rules (DOMAIN §5) are checked by `cases.services`."""
 
-    case = ScopedCodeField(Case, access.writable_cases, slug_field="case_no", help_text="统一受案号 / case number")
+    case = ScopedCodeField(Case, "writable_by", slug_field="case_no", help_text="统一受案号 / case number")
     event = serializers.SlugField(max_length=64, help_text="环节编码，见 /api/v1/event-types/ / event code")
     date = serializers.DateField(help_text="环节日期 / date of the step")
     persons = serializers.IntegerField(
@@ -278,7 +268,7 @@ class EventWriteSerializer(serializers.Serializer):
     )
     prosecutor = ScopedCodeField(
         Prosecutor,
-        access.visible_prosecutors,
+        "writable_by",
         slug_field="staff_code",
         required=False,
         allow_null=True,

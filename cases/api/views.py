@@ -1,4 +1,5 @@
-"""Cases, events and the event catalogue: scoped by `teams.access`, written through `cases.services`."""
+"""Cases, events and the event catalogue: scoped by `Case.objects.visible_to` (and the events'), written
+through `cases.services`."""
 
 from __future__ import annotations
 
@@ -136,7 +137,7 @@ class CaseViewSet(
     export_name = "cases-at-risk"
 
     def scope_queryset(self, queryset):
-        return access.visible_cases(self.request.user, queryset)
+        return queryset.visible_to(self.request.user)
 
     def perform_update(self, serializer):
         self.versioned(serializer.save())
@@ -176,7 +177,7 @@ class CaseViewSet(
                     raise ValueError
             except ValueError:
                 raise exceptions.ValidationError({"within_days": [_("须为 0 至 366 之间的整数")]}) from None
-        cases = self.filter_queryset(access.visible_cases(request.user, Case.objects.all()))
+        cases = self.filter_queryset(Case.objects.visible_to(request.user))
         found = deadlines.at_risk(cases, within_days=within_days)
         day = services.today()
         if self.wants_export():
@@ -248,7 +249,7 @@ class EventViewSet(VersionedMixin, ScopedViewSetMixin, viewsets.ModelViewSet):
     lookup_value_regex = r"[0-9]+"
 
     def scope_queryset(self, queryset):
-        return access.visible_events(self.request.user, queryset)
+        return queryset.visible_to(self.request.user)
 
     def get_serializer_class(self):
         return EventWriteSerializer if self.action in ("create", "update", "partial_update") else EventSerializer

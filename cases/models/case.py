@@ -10,6 +10,37 @@ from simple_history.models import HistoricalRecords
 from cases.case_numbers import CaseNumberField
 from teams.models import Department, Prosecutor, Team, Unit
 
+# The rules live in `teams.access` (one module); these methods are where every view starts from.
+
+
+class CaseQuerySet(models.QuerySet):
+    def visible_to(self, user) -> models.QuerySet:
+        """Cases `user` may open (anything else answers 404, like an unknown case)."""
+        from teams import access
+
+        return access.visible_cases(user, self)
+
+    def writable_by(self, user) -> models.QuerySet:
+        """Cases `user` may change, with their events (case management of the case's unit subtree)."""
+        from teams import access
+
+        return access.writable_cases(user, self)
+
+    def reviewable_by(self, user) -> models.QuerySet:
+        """Cases `user` may open a review of themself: what they see, and the cases of the units where
+        they hold a reviewer or review-lead post (and below). Cross reviews are assigned, not taken."""
+        from teams import access
+
+        return access.reviewable_cases(user, self)
+
+
+class ProceduralEventQuerySet(models.QuerySet):
+    def visible_to(self, user) -> models.QuerySet:
+        """Events of the cases `user` may open."""
+        from teams import access
+
+        return access.visible_events(user, self)
+
 
 class Case(models.Model):
     """One real matter as the parties experience it, keyed by its 统一受案号."""
@@ -81,6 +112,8 @@ class Case(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords(excluded_fields=["updated_at"])
 
+    objects = CaseQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("案件")
         verbose_name_plural = _("案件")
@@ -123,6 +156,8 @@ class ProceduralEvent(models.Model):
     version = models.PositiveIntegerField(_("版本"), default=1, db_default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
+
+    objects = ProceduralEventQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("诉讼环节记录")

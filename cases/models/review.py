@@ -135,6 +135,15 @@ class GradeScale(models.Model):
         return gettext(label) if label else ""  # gettext("") would answer the catalogue's header
 
 
+class QualityReviewQuerySet(models.QuerySet):
+    def visible_to(self, user) -> models.QuerySet:
+        """Reviews of the cases `user` may open; drafts and withdrawn drafts only to their reviewer and to
+        those who read the case's unit (the rules: `cases.review_access`)."""
+        from cases import review_access
+
+        return review_access.visible_reviews(user, self)
+
+
 class QualityReview(models.Model):
     """One quality review (评查) of a closed case, with its score, grades and objection workflow."""
 
@@ -149,6 +158,7 @@ class QualityReview(models.Model):
         SUBMITTED = "submitted", _("已提交待确认")
         OBJECTED = "objected", _("异议待处理")
         FINAL = "final", _("已生效")
+        WITHDRAWN = "withdrawn", _("已撤回")
 
     class Resolution(models.TextChoices):
         UPHELD = "upheld", _("维持原评查结论")
@@ -203,6 +213,8 @@ class QualityReview(models.Model):
     final_on = models.DateField(_("生效日期"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
+
+    objects = QualityReviewQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("案件质量评查")
@@ -312,6 +324,7 @@ class ReviewTransition(models.Model):
         OVERRIDE = "override", _("调整等级")
         LAPSE = "lapse", _("异议期届满生效")
         UNFLAG = "unflag", _("撤销错案认定")
+        WITHDRAW = "withdraw", _("撤回草稿")
 
     review = models.ForeignKey(
         QualityReview, verbose_name=_("评查"), on_delete=models.CASCADE, related_name="transitions"

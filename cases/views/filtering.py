@@ -98,7 +98,9 @@ def filter_cases(queryset: QuerySet[Case], params, request=None) -> tuple[QueryS
     queryset = filterset.qs  # fields that failed validation are left out, never the whole list
     within = params.get("within")
     if within:
-        found = list(Unit.objects.filter(Q(code=within) | Q(name=within)).values_list("pk", flat=True)[:2])
+        # Among the units the user may see: another unit's code is answered like an unknown one.
+        units = Unit.objects.all() if request is None else Unit.objects.readable_by(request.user)
+        found = list(units.filter(Q(code=within) | Q(name=within)).values_list("pk", flat=True)[:2])
         if len(found) == 1:
             queryset = queryset.filter(unit_id__in=subtree_ids(found))
         else:

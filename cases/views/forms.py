@@ -37,16 +37,12 @@ class CaseForm(forms.ModelForm):
         ]
         widgets = {"closed_on": DateInput()}
 
-    def __init__(self, *args, unit_ids=None, **kwargs):
+    def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        # Only where the user may write (None: everywhere).
-        departments = Department.objects.select_related("unit")
-        prosecutors = Prosecutor.objects.all()
-        teams = Team.objects.all()
-        if unit_ids is not None:
-            departments = departments.filter(unit_id__in=unit_ids)
-            prosecutors = prosecutors.filter(unit_id__in=unit_ids)
-            teams = teams.filter(unit_id__in=unit_ids)
+        # Only where the user may write.
+        departments = Department.objects.select_related("unit").writable_by(user)
+        prosecutors = Prosecutor.objects.writable_by(user)
+        teams = Team.objects.writable_by(user)
         self.fields["department"].queryset = departments
         self.fields["department"].label_from_instance = lambda d: f"{d.unit.name} · {d.name}"
         self.fields["prosecutor"].queryset = prosecutors

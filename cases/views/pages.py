@@ -16,12 +16,13 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from cases import deadlines, services
-from cases.models import Case, Chapter, OutcomeChoice, ProceduralEvent
+from cases.models import Case, Chapter, OutcomeChoice, ProceduralEvent, QualityReview
 from cases.outcomes import display as outcome_text
 from cases.views.filtering import FILTER_PARAMS, filter_cases
 from cases.views.forms import CaseRegistrationForm, EventForm
-from teams.access import access_for, can_write, can_write_case, visible_cases, visible_teams, writable_unit_ids
+from teams.access import can_write, can_write_case
 from teams.dashboards import event_labels
+from teams.models import Team
 from teams.tables import EXPORT_FORMATS, Column, Table, cell, export_response
 
 PAGE_SIZE = 50
@@ -54,7 +55,7 @@ def _case_table(cases) -> Table:
 @login_required
 def case_list(request: HttpRequest) -> HttpResponse:
     """Cases the user may see, filtered by the query string; paginated, and exported whole."""
-    cases, errors = filter_cases(visible_cases(request.user), request.GET, request)
+    cases, errors = filter_cases(Case.objects.visible_to(request.user), request.GET, request)
     cases = cases.select_related("prosecutor", "team").order_by("-received_on", "case_no")
     fmt = request.GET.get("format")
     if request.GET.get("export") == "cases" and fmt in EXPORT_FORMATS:
@@ -67,7 +68,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         "errors": errors,
         "active": active,
         "query": urlencode(active),
-        "teams": visible_teams(request.user).order_by("team_code").values_list("team_code", "name"),
+        "teams": Team.objects.readable_by(request.user).order_by("team_code").values_list("team_code", "name"),
         "event_types": list(event_labels().items()),
         "lines": Case.Line.choices,
         "categories": Case.Category.choices,
@@ -78,7 +79,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
 
 
 def _visible_case(request: HttpRequest, pk: int) -> Case:
-    queryset = visible_cases(request.user, Case.objects.select_related("unit", "department", "prosecutor", "team"))
+    queryset = Case.objects.select_related("unit", "department", "prosecutor", "team").visible_to(request.user)
     return get_object_or_404(queryset, pk=pk)
 
 
@@ -107,7 +108,12 @@ def _detail_context(request: HttpRequest, case: Case, form: EventForm | None, vi
         .select_related("history_user", "event_type")
         .order_by("-history_date")[:50]
     )
-    reviews = list(case.reviews.select_related("reviewer").order_by("-reviewed_on")) if hasattr(case, "reviews") else []
+    reviews = list(
+        QualityReview.objects.visible_to(request.user)
+        .filter(case=case)
+        .select_related("reviewer")
+        .order_by("-reviewed_on")
+    )
     return {
         "case": case,
         "events": events,
@@ -118,7 +124,7 @@ def _detail_context(request: HttpRequest, case: Case, form: EventForm | None, vi
         "form": form,
         "violations": violations,
         "may_write": can_write_case(request.user, case),
-        "may_review": bool(access_for(request.user).roles & {"reviewer", "review_lead"}) and case.closed_on,
+        "may_review": case.closed_on and Case.objects.reviewable_by(request.user).filter(pk=case.pk).exists(),
     }
 
 
@@ -172,8 +178,7 @@ def case_create(request: HttpRequest) -> HttpResponse:
     """Register a case with its intake step (case-management staff); later events go on the case page."""
     if not can_write(request.user):
         raise Http404
-    unit_ids = writable_unit_ids(request.user)
-    form = CaseRegistrationForm(request.POST or None, unit_ids=unit_ids)
+    form = CaseRegistrationForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         case = form.save(commit=False)
         try:

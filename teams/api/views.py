@@ -1,4 +1,4 @@
-"""Read-only endpoints of the organisation, each scoped by `teams.access` and looked up by code."""
+"""Read-only endpoints of the organisation, each scoped by `<Model>.objects.readable_by` and looked up by code."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import viewsets
 
 from cases.api.common import ScopedViewSetMixin
-from teams import access
 from teams.api import serializers
 from teams.filters import DepartmentFilterSet, ProsecutorFilterSet, TeamFilterSet, UnitFilterSet
 from teams.models import Department, Membership, Prosecutor, Team, Unit
@@ -33,7 +32,7 @@ class UnitViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     lookup_field = "code"
 
     def scope_queryset(self, queryset):
-        return access.visible_units(self.request.user, queryset)
+        return queryset.readable_by(self.request.user)
 
 
 @extend_schema_view(
@@ -52,7 +51,7 @@ class DepartmentViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     lookup_field = "code"
 
     def scope_queryset(self, queryset):
-        return access.visible_departments(self.request.user, queryset)
+        return queryset.readable_by(self.request.user)
 
 
 @extend_schema_view(
@@ -71,7 +70,7 @@ class ProsecutorViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     lookup_field = "staff_code"
 
     def scope_queryset(self, queryset):
-        return access.visible_prosecutors(self.request.user, queryset)
+        return queryset.readable_by(self.request.user)
 
 
 @extend_schema_view(
@@ -101,4 +100,4 @@ class TeamViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     lookup_field = "team_code"
 
     def scope_queryset(self, queryset):
-        return access.visible_teams(self.request.user, queryset)
+        return queryset.readable_by(self.request.user)

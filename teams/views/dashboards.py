@@ -1,6 +1,7 @@
 """Dashboard pages: team (the team lead's main view), prosecutor, department and unit.
 
-Each view resolves its subject, refuses (404) what the viewer's access does not cover, and hands the
+Each view resolves its subject among what the viewer oversees (`<Model>.objects.overseen_by` /
+`readable_by`; anything else is a 404, like an unknown code), and hands the
 rest to `teams.dashboards.build`; `?export=<table>&format=csv|xlsx` downloads any table shown.
 """
 
@@ -18,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from cases.ratio import RatioFilters, Scope
 from teams import dashboards, sections
-from teams.access import access_for, subtree_ids
+from teams.access import scope_for, subtree_ids
 from teams.models import Department, Prosecutor, Team, Unit
 from teams.periods import parse_period
 from teams.tables import EXPORT_FORMATS, export_response
@@ -40,7 +41,7 @@ def _render(
     dash = dashboards.build(subject, period, targets, today=today, partial_change=partial)
     sections.add_sections(dash, request.user, case_q, today)
     if assessed is not None:
-        sections.add_assessment(dash, assessed, period.last.year)
+        sections.add_assessment(dash, assessed, period.last.year, request.user)
     export = request.GET.get("export")
     if export:
         table = dash.tables.get(export)
@@ -63,12 +64,10 @@ def _render(
 
 def team_subject(request: HttpRequest, team_code: str) -> tuple[Team, dashboards.Subject]:
     """The team a page is about and its dashboard subject; 404 unless its lead or a reader of its unit."""
-    access = access_for(request.user)
-    team = get_object_or_404(Team.objects.select_related("unit"), team_code=team_code)
-    if not (access.everything or team.unit_id in access.read_unit_ids or team.pk in access.led_team_ids):
-        raise Http404
+    user = request.user
+    team = get_object_or_404(Team.objects.overseen_by(user).select_related("unit"), team_code=team_code)
     subject = dashboards.Subject(
-        "team", team.team_code, team.name, RatioFilters(team=team.team_code), access.scope, {"team": team.team_code}
+        "team", team.team_code, team.name, RatioFilters(team=team.team_code), scope_for(user), {"team": team.team_code}
     )
     subject.team_id = team.pk
     return team, subject
@@ -77,9 +76,9 @@ def team_subject(request: HttpRequest, team_code: str) -> tuple[Team, dashboards
 @login_required
 def team_dashboard(request: HttpRequest, team_code: str) -> HttpResponse:
     """The team lead's view of a team (readable by its leads and by readers of its unit)."""
-    access = access_for(request.user)
     team, subject = team_subject(request, team_code)
-    links = [(_("单位看板"), "teams:unit", team.unit.code)] if team.unit_id in access.read_unit_ids else []
+    unit_seen = Unit.objects.overseen_by(request.user).filter(pk=team.unit_id).exists()
+    links = [(_("单位看板"), "teams:unit", team.unit.code)] if unit_seen else []
     heading = _("团队看板：%(name)s") % {"name": team.name}
     return _render(request, subject, Q(team_id=team.pk), heading, links, specialisations=_specialisations(team))
 
@@ -97,23 +96,19 @@ def _specialisations(team: Team) -> list[tuple[str, str]]:
 @login_required
 def prosecutor_dashboard(request: HttpRequest, staff_code: str) -> HttpResponse:
     """A prosecutor's own figures (readable by them, their team leads and readers of their unit)."""
-    access = access_for(request.user)
-    person = get_object_or_404(Prosecutor.objects.select_related("unit", "department"), staff_code=staff_code)
-    allowed = access.everything or person.unit_id in access.read_unit_ids or person.pk == access.prosecutor_id
-    if not allowed and access.led_team_ids:
-        allowed = person.memberships.filter(team_id__in=access.led_team_ids).exists()
-    if not allowed:
-        raise Http404
+    user = request.user
+    people = Prosecutor.objects.readable_by(user).select_related("unit", "department")
+    person = get_object_or_404(people, staff_code=staff_code)
     subject = dashboards.Subject(
         "prosecutor",
         person.staff_code,
         person.name,
         RatioFilters(prosecutor=person.staff_code),
-        access.scope,
+        scope_for(user),
         {"prosecutor": person.staff_code},
     )
     links = []
-    if person.unit_id in access.read_unit_ids or access.everything:
+    if Department.objects.overseen_by(user).filter(pk=person.department_id).exists():
         links.append((_("部门看板"), "teams:department", person.department.code))
     heading = _("检察官看板：%(name)s") % {"name": person.name}
     return _render(request, subject, Q(prosecutor_id=person.pk), heading, links, assessed=person)
@@ -122,16 +117,14 @@ def prosecutor_dashboard(request: HttpRequest, staff_code: str) -> HttpResponse:
 @login_required
 def department_dashboard(request: HttpRequest, code: str) -> HttpResponse:
     """A department's figures and its prosecutors side by side (readers of its unit)."""
-    access = access_for(request.user)
-    department = get_object_or_404(Department.objects.select_related("unit"), code=code)
-    if not (access.everything or department.unit_id in access.read_unit_ids):
-        raise Http404
+    user = request.user
+    department = get_object_or_404(Department.objects.overseen_by(user).select_related("unit"), code=code)
     subject = dashboards.Subject(
         "department",
         department.code,
         department.name,
         RatioFilters(department=department.code),
-        access.scope,
+        scope_for(user),
         {"department": department.code},
     )
     links = [(_("单位看板"), "teams:unit", department.unit.code)]
@@ -142,10 +135,8 @@ def department_dashboard(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 def unit_dashboard(request: HttpRequest, code: str) -> HttpResponse:
     """A unit with every unit below it; its own cases, sub-units, departments and teams compared."""
-    access = access_for(request.user)
-    unit = get_object_or_404(Unit, code=code)
-    if not (access.everything or unit.pk in access.read_unit_ids):
-        raise Http404
+    overseen = Unit.objects.overseen_by(request.user)
+    unit = get_object_or_404(overseen, code=code)
     tree = subtree_ids([unit.pk])
     units = {u["pk"]: u for u in Unit.objects.filter(pk__in=tree).values("pk", "code", "name", "parent_id")}
     child_units, child_names = {}, {}
@@ -156,13 +147,13 @@ def unit_dashboard(request: HttpRequest, code: str) -> HttpResponse:
             node = units[node["parent_id"]]
         child_units[u["code"]] = unit.code if u["pk"] == unit.pk else node["code"]
         child_names[node["code"]] = node["name"]
-    visible = tree if access.everything else tree & access.read_unit_ids
+    visible = set(overseen.filter(pk__in=tree).values_list("pk", flat=True))
     subject = dashboards.Subject(
         "unit", unit.code, unit.name, RatioFilters(), Scope(unit_ids=frozenset(visible)), {"within": unit.code}
     )
     subject.child_units, subject.child_names = child_units, child_names
     parent_links = []
-    if unit.parent_id and (access.everything or unit.parent_id in access.read_unit_ids):
+    if unit.parent_id and overseen.filter(pk=unit.parent_id).exists():
         parent_links.append((_("上级单位看板"), "teams:unit", Unit.objects.get(pk=unit.parent_id).code))
     heading = _("单位看板：%(name)s") % {"name": unit.name}
     return _render(request, subject, Q(unit_id__in=visible), heading, parent_links)
