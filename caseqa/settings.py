@@ -289,6 +289,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # One name for a choice set used by several fields (e.g. computed and final review grades).
     "ENUM_NAME_OVERRIDES": {"GradeEnum": "cases.models.review.Grade"},
+    # The error answers every operation can give (400/401/403/404/409/429), documented once.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "caseqa.api_schema.document_error_answers",
+    ],
 }
 
 SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", str(PRODUCTION))

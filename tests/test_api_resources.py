@@ -40,7 +40,7 @@ VISIBLE = {
         "admin": {"PA-1", "PA-2", "PA-3", "PA-4", "PA1-1", "PB-1"},
         "outsider": set(),
         "prosecutor": {"PA-1"},
-        "lead": {"PA-1", "PA-2", "PA-4"},
+        "lead": {"PA-1", "PA-2"},  # PA-4 left the team in 2023: visible to the lead for those years only
         "former": {"PA-4"},
         "leader": {"PA-1", "PA-2", "PA-3", "PA-4", "PA1-1"},
         "clerk": {"PA-1", "PA-2", "PA-3", "PA-4", "PA1-1"},

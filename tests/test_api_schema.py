@@ -3,6 +3,11 @@
 The schemathesis run calls the Django app in-process (WSGI) with a superuser's write token, over every
 operation of the schema, and checks that no answer is a 5xx and that every documented answer matches
 its schema and content type. `SCHEMATHESIS_MAX_EXAMPLES` (default 15) sets the examples per operation.
+
+A second run (issue 10 L8) sends every generated request with the tokens of two ordinary users, a
+clerk's (write) and a team lead's (read-only), and checks in addition that every status code answered
+is documented: refusals (401/403/404/429) are part of the schema, not surprises.
+`SCHEMATHESIS_ROLE_EXAMPLES` (default 5) sets its examples per operation.
 """
 
 from __future__ import annotations
@@ -21,12 +26,18 @@ from drf_spectacular.renderers import OpenApiJsonRenderer
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.config import SchemathesisConfig
-from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from teams.api.auth import issue_token
 from tests.test_access import build_world, rolled_back
 
 MAX_EXAMPLES = int(os.getenv("SCHEMATHESIS_MAX_EXAMPLES", "15"))
+ROLE_EXAMPLES = int(os.getenv("SCHEMATHESIS_ROLE_EXAMPLES", "5"))
+ALL_CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance, status_code_conformance]
 CALLS: list[tuple[str, str, int]] = []
 
 
@@ -71,8 +82,9 @@ API.app = get_wsgi_application()
 
 
 @pytest.fixture(scope="module")
-def write_token(django_db_setup, django_db_blocker):
-    """A superuser's write token over a small world (built once, rolled back at the end).
+def tokens(django_db_setup, django_db_blocker):
+    """Tokens over a small world (built once, rolled back at the end): the superuser's and the clerk's
+    (write) and the team lead's (read-only: a lead records nothing).
 
     Django closes the connection at the end of every WSGI request, which would end the test's
     transaction; that handler is paused while the in-process calls run (as Django's test client does).
@@ -82,10 +94,19 @@ def write_token(django_db_setup, django_db_blocker):
     try:
         with django_db_blocker.unblock(), rolled_back():
             world = build_world()
-            yield issue_token(world.users["admin"], "schemathesis", can_write=True)[1]
+            yield {
+                "admin": issue_token(world.users["admin"], "schemathesis", can_write=True)[1],
+                "clerk": issue_token(world.users["clerk"], "schemathesis", can_write=True)[1],
+                "team_lead": issue_token(world.users["lead"], "schemathesis")[1],
+            }
     finally:
         request_started.connect(close_old_connections)
         request_finished.connect(close_old_connections)
+
+
+@pytest.fixture(scope="module")
+def write_token(tokens):
+    return tokens["admin"]
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -108,3 +129,18 @@ def test_every_operation_keeps_its_schema_and_never_errors(case, write_token, db
     response = case.call(headers={"Authorization": f"Token {write_token}"})
     CALLS.append((case.method, case.path, response.status_code))
     case.validate_response(response, checks=[not_a_server_error, response_schema_conformance, content_type_conformance])
+
+
+@pytest.mark.django_db
+@API.parametrize()
+@settings(
+    max_examples=ROLE_EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+def test_every_operation_answers_a_clerk_and_a_team_lead_as_documented(case, tokens, db):
+    """Issue 10 L8: ordinary users' answers, refusals included, all match the schema."""
+    for role in ("clerk", "team_lead"):
+        response = case.call(headers={"Authorization": f"Token {tokens[role]}"})
+        CALLS.append((case.method, case.path, response.status_code))
+        case.validate_response(response, checks=ALL_CHECKS)

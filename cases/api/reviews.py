@@ -90,8 +90,11 @@ class ReviewSerializer(serializers.ModelSerializer):
     grade_scale = serializers.SlugRelatedField(slug_field="code", read_only=True)
     computed_grade_label = serializers.CharField(read_only=True)
     grade_label = serializers.CharField(read_only=True)
-    overridden_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    resolved_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    # Empty until the step happens: "" for the choices, null for the people (the schema says so).
+    overridden_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    resolved_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    resolution = serializers.ChoiceField(choices=QualityReview.Resolution.choices, allow_blank=True, read_only=True)
+    finality = serializers.ChoiceField(choices=QualityReview.Finality.choices, allow_blank=True, read_only=True)
     objection_deadline = serializers.SerializerMethodField()
     findings = FindingSerializer(many=True, read_only=True)
     transitions = TransitionSerializer(many=True, read_only=True)
