@@ -5,6 +5,8 @@ case (201) and read the case from then on; unknown and out-of-scope case numbers
 differently; drafts could not be withdrawn. Every check goes through real HTTP (the test client).
 """
 
+from urllib.parse import quote
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
@@ -63,6 +65,10 @@ def test_a_sibling_reviewer_cannot_take_another_units_case(ro, review_type):
     reader = client_for(ro.far)
     assert reader.get(f"/api/v1/cases/{ro.case.pk}/").status_code == 404
     assert reader.get(f"/cases/{ro.case.pk}/").status_code == 404
+    # Reads: another unit's case number and an unknown one get the same 404.
+    foreign = reader.get("/api/v1/cases/" + quote(ro.case.case_no, safe="") + "/")
+    missing = reader.get("/api/v1/cases/" + quote("检刑受[2025]9999号", safe="") + "/")
+    assert (foreign.status_code, foreign.json()) == (missing.status_code, missing.json()) == (404, missing.json())
 
 
 def test_the_review_page_answers_unknown_and_out_of_scope_alike(ro):
