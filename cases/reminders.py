@@ -22,7 +22,6 @@ from django.utils.translation import gettext as _
 
 from cases import deadlines
 from cases.models import Case, QualityReview
-from teams.access import visible_cases
 from teams.models import NotificationPreference, StaffRole
 
 # A first digest (no earlier one) reports the results of the last week, not every result ever.
@@ -59,7 +58,7 @@ def digest_for(user, today: datetime.date, since: datetime.date | None = None) -
     own = Case.objects.filter(prosecutor__user=user)
     watched = own
     if _role_unit_ids(user, StaffRole.Kind.CASE_MANAGEMENT):
-        watched = visible_cases(user)  # a clerk follows every case they keep, not only their own
+        watched = Case.objects.visible_to(user)  # a clerk follows every case they keep, not only their own
     digest.deadlines = deadlines.at_risk(watched, today=today)
     reviews = QualityReview.objects.select_related("case")
     digest.new_results = list(

@@ -74,6 +74,8 @@ ROUTES: dict[str, Row] = {
     "cases:event_create": Row(frozenset({"clerk"}), "POST", kwargs=_closed),
     "cases:import": Row(WRITERS),
     "cases:reviews": Row(ALL),
+    "cases:notices": Row(ALL),  # each their own digest of the cases they may open
+    "cases:notice_count": Row(ALL),
     "cases:review_create": Row(frozenset({"reviewer", "review_lead"})),
     "cases:review_detail": Row(CASE_READERS, kwargs=lambda w: {"pk": w["submitted"].pk}),
     "cases:review_edit": Row(frozenset({"reviewer"}), kwargs=lambda w: {"pk": w["draft"].pk}),
