@@ -332,7 +332,7 @@ def add_assessment(dash: Dashboard, prosecutor, year: int, viewer) -> None:
     dash.tables["assessment"] = table
 
 
-def member_assessments(dash: Dashboard, viewer) -> None:
+def member_assessments(dash: Dashboard, viewer=None) -> None:
     """Each team member's assessment total for the range's last year beside their figures (issue 13 D6),
     on the cases `viewer` may open; a fixed number of queries whatever the number of members."""
     table = dash.tables.get("members")
