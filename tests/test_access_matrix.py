@@ -63,7 +63,10 @@ ROUTES: dict[str, Row] = {
     "login": Row(ALL),  # signed in: sent on to the home page
     "logout": Row(ALL, "POST"),
     "set_language": Row(ALL, "POST", body={"language": "en", "next": "/"}),
-    "teams:work": Row(ALL),  # each sees the deadlines of the cases they may open
+    "teams:work": Row(ALL),
+    "teams:glossary": Row(
+        ALL
+    ),  # the indicators' definitions, no data  # each sees the deadlines of the cases they may open
     "teams:team": Row(UNIT_READERS | {"team_lead"}, kwargs=lambda w: {"team_code": "TA"}),
     "teams:prosecutor": Row(UNIT_READERS | {"team_lead", "prosecutor"}, kwargs=lambda w: {"staff_code": "PA-1"}),
     "teams:department": Row(UNIT_READERS, kwargs=lambda w: {"code": "A-D1"}),
