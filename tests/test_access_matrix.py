@@ -29,7 +29,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from cases import review_workflow as wf
-from importjobs.models import ImportJob
+from cases.models import Charge
+from importjobs.models import ImportJob, WorkerHeartbeat
 from teams.api.auth import issue_token
 from teams.models import StaffRole
 from tests.factories import make_case
@@ -90,6 +91,11 @@ ROUTES: dict[str, Row] = {
     "cases:review_action": Row(
         frozenset({"reviewer", "review_lead"}), "POST", kwargs=lambda w: {"pk": w["draft"].pk, "step": "withdraw"}
     ),
+    # -- monitoring (docs/deploy.md): no data of any case; /metrics is bounded by address or token, not by
+    # user (the test client's 127.0.0.1 is an allowed address); /readyz sees the world's worker heartbeat.
+    "healthz": Row(ALL),
+    "readyz": Row(ALL),
+    "metrics": Row(ALL),
     # -- API ------------------------------------------------------------------------------------------
     "api-root": Row(ALL),
     "schema": Row(ALL),
@@ -116,6 +122,8 @@ ROUTES: dict[str, Row] = {
     "case-detail": Row(CASE_READERS, kwargs=lambda w: {"case_no": w["closed"].case_no}),
     "event-list": Row(ALL),
     "event-detail": Row(CASE_READERS, kwargs=lambda w: {"pk": w["event"].pk}),
+    "charge-list": Row(ALL),  # the catalogue of charges, public like the event catalogue
+    "charge-detail": Row(ALL, kwargs=lambda w: {"code": w["charge"].code}),
     "eventtype-list": Row(ALL),
     "eventtype-detail": Row(ALL, kwargs=lambda w: {"code": "prosecution_review"}),
     "reviewitem-list": Row(ALL),
@@ -211,6 +219,10 @@ def matrix_world(django_db_setup, django_db_blocker):
             "submitted": reviews["sub"],
             "objected": reviews["obj"],
             "token": issue_token(users["clerk"], "matrix")[0],
+            "charge": Charge.objects.order_by("code").first(),
+            "heartbeat": WorkerHeartbeat.objects.create(
+                worker_id="matrix", beat_at=timezone.now(), started_at=timezone.now(), pid=1
+            ),
             # A finished import of the clerk's (its file is gone: the page and the API show the stored report).
             "job": ImportJob.objects.create(
                 user=users["clerk"], file_name="cases.csv", path="/nonexistent", status=ImportJob.Status.DONE

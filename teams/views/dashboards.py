@@ -138,7 +138,8 @@ def unit_dashboard(request: HttpRequest, code: str) -> HttpResponse:
     overseen = Unit.objects.overseen_by(request.user)
     unit = get_object_or_404(overseen, code=code)
     tree = subtree_ids([unit.pk])
-    units = {u["pk"]: u for u in Unit.objects.filter(pk__in=tree).values("pk", "code", "name", "parent_id")}
+    # Only the units of the subtree the viewer oversees (all of it, as oversight covers the units below).
+    units = {u["pk"]: u for u in overseen.filter(pk__in=tree).values("pk", "code", "name", "parent_id")}
     child_units, child_names = {}, {}
     for u in units.values():
         # Walk up to the direct child of `unit` whose subtree holds u (the tree is shallow).
@@ -147,7 +148,7 @@ def unit_dashboard(request: HttpRequest, code: str) -> HttpResponse:
             node = units[node["parent_id"]]
         child_units[u["code"]] = unit.code if u["pk"] == unit.pk else node["code"]
         child_names[node["code"]] = node["name"]
-    visible = set(overseen.filter(pk__in=tree).values_list("pk", flat=True))
+    visible = set(units)
     subject = dashboards.Subject(
         "unit", unit.code, unit.name, RatioFilters(), Scope(unit_ids=frozenset(visible)), {"within": unit.code}
     )
