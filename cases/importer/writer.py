@@ -175,7 +175,7 @@ class Writer:
         for name in ("team_id", "main_charge_id"):
             frame[name] = frame[name].astype("Int64")
         frame["closed_on"] = [d.isoformat() if d else "" for d in frame["closed_on"]]
-        frame["received_on"], frame["items"] = "", 0
+        frame["received_on"], frame["items"], frame["version"] = "", 0, 1  # a new case is at version 1
         frame["created_at"], frame["updated_at"] = now, now
         columns = [f.attname for f in Case._meta.concrete_fields if f.attname != "id"]
         ids = dict((no, pk) for pk, no in copy_with_history(Case, frame[columns], self.history, ("id", "case_no")))
