@@ -401,7 +401,7 @@ def test_import_while_clerks_write_loses_nothing(tmp_path, pinned_today):
         lines += [
             f"{case.case_no},prosecution_review,2025-02-03",
             f"{case.case_no},review_extension,2025-02-20",
-            f"{case.case_no},second_instance,2025-06-09",
+            f"{case.case_no},state_compensation,2025-06-09",
         ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 

@@ -8,6 +8,7 @@ import time
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import OperationalError
 from django.urls import reverse
 from openpyxl import load_workbook
 from rest_framework.test import APIClient
@@ -51,7 +52,10 @@ def until(condition, seconds: float = 60.0):
     """Wait for `condition()` to hold (checked every 50 ms), failing after `seconds`."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        value = condition()
+        try:
+            value = condition()
+        except OperationalError:  # SQLite's table lock while the worker thread writes: look again
+            value = None
         if value:
             return value
         threading.Event().wait(0.05)

@@ -105,7 +105,7 @@ def indicators_baseline(
         SELECT {month_of("e.date")} AS m, {_key_column(by_unit)} AS k,
             {distinct_cases("prosecution_review")}, {distinct_cases("supplementary_investigation")},
             {distinct_cases("review_extension")}, {persons("indictment")}, {persons("non_prosecution")},
-            {distinct_cases("judgment")},
+            {persons("judgment")},
             COUNT(CASE WHEN t.code = 'self_supplementary_investigation' THEN 1 END)
         FROM {EVENTS} e JOIN {CASES} c ON c.id = e.case_id JOIN {TYPES} t ON t.id = e.event_type_id
         WHERE e.date >= %s AND e.date <= %s {team}
