@@ -11,13 +11,13 @@ import datetime
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Case as SqlCase
 from django.db.models import Exists, F, Min, OuterRef, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from cases import rollup
+from cases import messages, rollup
 from cases.models import Case, EventType, ProceduralEvent, RuleSet
 from cases.outcomes import choices_for, parse_outcomes
 from cases.sequence_rules import EventRecord, Violation, check_change, check_sequence
@@ -274,9 +274,17 @@ def save_case(case: Case, fields: Iterable[str] | None = None, *, version: int |
     checked against the stored events (DOMAIN §5 rules 6 and 9); `reason` goes to the history.
     """
     if not case.pk:
-        with transaction.atomic():
-            case._change_reason = reason or None
-            case.save()  # no events yet: it counts nothing until a base step arrives
+        try:
+            with transaction.atomic():
+                case._change_reason = reason or None
+                case.save()  # no events yet: it counts nothing until a base step arrives
+        except IntegrityError:
+            # The number committed meanwhile by a concurrent writer (the form's or serializer's uniqueness
+            # check ran before): the same 400 on case_no as any taken number.
+            if case.case_no and Case.objects.filter(case_no=case.case_no).exists():
+                case.pk = None
+                raise ValidationError({"case_no": [messages.CASE_NO_UNAVAILABLE]}, code="unique") from None
+            raise
         return case
     names = CASE_EDITABLE_FIELDS if fields is None else [f for f in fields if f in CASE_EDITABLE_FIELDS]
     return update_case(case, {name: getattr(case, name) for name in names}, version=version, reason=reason)

@@ -47,7 +47,6 @@ def start(upload, user, *, kind: str = "", dry_run: bool = False, encoding: str 
 @task()
 def run_import_job(job_id: str) -> bool:
     """Run one queued import (in the worker); the report is stored on the job. Returns report.ok."""
-    from cases.api.imports import scope_errors
     from cases.importer import run_import
 
     job = ImportJob.objects.select_related("user").get(pk=job_id)
@@ -55,22 +54,17 @@ def run_import_job(job_id: str) -> bool:
     progress = _Progress(job.pk)
     status, body = ImportJob.Status.FAILED, _failure("")
     try:
-        kind = job.kind or None
-        # The write scope is checked on the same pass (every bad row in one round): a file with rows outside
-        # the user's units is validated in full and written nowhere.
-        refused = scope_errors(job.path, kind, job.user) if job.user else []
+        # The importer checks every row against the uploader's write scope in the same pass as the other
+        # checks (every bad row in one round); the history names the uploaded file, not the stored copy.
         report = run_import(
             job.path,
-            kind,
-            dry_run=job.dry_run or bool(refused),
+            job.kind or None,
+            dry_run=job.dry_run,
             progress=progress,
             user=job.user,
             encoding=job.encoding or None,
+            name=job.file_name,
         )
-        for row in refused:
-            report.error(row["kind"], row["row"], row["column"], row["value"], row["reason"])
-        report.dry_run = job.dry_run
-        report.sort()
         body, status = report.as_dict(), ImportJob.Status.DONE
     except Exception as error:  # anything unforeseen: the job says so instead of staying "running"
         body = _failure(str(error))

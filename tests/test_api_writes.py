@@ -13,6 +13,7 @@ from cases.models import Case, ProceduralEvent
 from teams.api.auth import issue_token
 from teams.models import ApiToken
 from tests.test_access import build_world
+from tests.test_import_support import imported
 
 D = datetime.date
 
@@ -233,21 +234,6 @@ def _upload(name: str, text: str, encoding: str = "utf-8"):
     return SimpleUploadedFile(name, text.encode(encoding), content_type="text/csv")
 
 
-def imported(client, data) -> dict:
-    """POST an import (202 + status URL) and read its report from the status URL.
-
-    Tests run tasks with django-tasks' immediate backend, so the job has finished when the POST answers;
-    tests/test_import_jobs.py runs the database backend with a real worker.
-    """
-    response = client.post("/api/v1/imports/", data)
-    assert response.status_code == 202, response.content
-    queued = response.json()
-    assert response["Location"] == queued["status_url"] and queued["status"] == "done"
-    status = client.get(queued["status_url"])
-    assert status.status_code == 200
-    return status.json()["report"]
-
-
 def test_import_answers_the_row_report_and_writes(world):
     case = world.cases["a_other"]
     csv_text = f"case_no,event,date\n{case.case_no},review_extension,2025/3/25\n"
@@ -284,6 +270,7 @@ def test_import_dry_run_and_refusals(world):
 
 
 def test_import_refuses_rows_outside_the_users_units(world):
+    """The importer's own check (tests/test_import_scope.py has the whole class): 400 and the row report."""
     case = world.cases["a_other"]
     clerk_b = client_for(world.users["clerk_b"])
     events = f"case_no,event,date\n{world.cases['b'].case_no},review_extension,2025-03-25\n"
@@ -304,6 +291,17 @@ def test_import_refuses_rows_outside_the_users_units(world):
     assert body["ok"] is False and body["errors"][0]["column"] == "unit"
     admin = client_for(world.users["admin"])
     assert imported(admin, {"file": _upload("staff.csv", staff), "kind": "staff"})["ok"] is True
+
+
+def test_api_import_records_the_uploaded_file_name_in_the_history(world):
+    """L7: the audit trail names the user's file, not the temporary copy the API reads."""
+    case = world.cases["a_other"]
+    csv_text = f"case_no,event,date\n{case.case_no},review_extension,2025-03-25\n"
+    upload = _upload("十一月环节.csv", csv_text)
+    assert imported(client_for(world.users["clerk"]), {"file": upload, "kind": "events"})["ok"] is True
+    entry = ProceduralEvent.history.filter(case_id=case.pk).latest("history_date")
+    assert entry.history_change_reason == "导入 十一月环节.csv"
+    assert entry.history_user == world.users["clerk"]
 
 
 def test_nul_characters_are_400_never_500(world, client):

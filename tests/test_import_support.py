@@ -51,3 +51,18 @@ def table_counts() -> dict[str, int]:
         "case_history": Case.history.count(),
         "event_history": ProceduralEvent.history.count(),
     }
+
+
+def imported(client, data) -> dict:
+    """POST an import (202 + status URL) and read its report from the status URL.
+
+    Tests run tasks with django-tasks' immediate backend, so the job has finished when the POST answers;
+    tests/test_import_jobs.py runs the database backend with a real worker.
+    """
+    response = client.post("/api/v1/imports/", data)
+    assert response.status_code == 202, response.content
+    queued = response.json()
+    assert response["Location"] == queued["status_url"] and queued["status"] == "done"
+    status = client.get(queued["status_url"])
+    assert status.status_code == 200
+    return status.json()["report"]

@@ -330,5 +330,6 @@ def test_import_page_refuses_rows_outside_the_clerks_units(client, office):
     response = client.post(
         reverse("cases:import"), {"file": SimpleUploadedFile("cases.csv", rows.encode()), "kind": "cases"}, follow=True
     )
-    assert [issue.row for issue in response.context["report"].errors] == [2]
+    errors = response.context["report"].errors
+    assert {(issue.row, issue.column) for issue in errors} == {(2, "unit"), (2, "prosecutor")}  # each bad cell
     assert Case.objects.count() == before

@@ -8,7 +8,6 @@ import tempfile
 from collections.abc import Iterator
 
 from django.conf import settings
-from django.db.models import Q
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -17,10 +16,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
-from cases.case_numbers import normalise_case_no
-from cases.models import Case
 from teams import access
-from teams.models import Prosecutor, Team, Unit
 
 KINDS = ("staff", "teams", "cases", "events")
 SUFFIXES = (".csv", ".xlsx")
@@ -35,17 +31,6 @@ class MayImport(permissions.BasePermission):
         return access.can_write(request.user)
 
 
-def _unit_lookup(values: set[str]) -> dict[str, int]:
-    """{code or exact name: unit id} for the values that name a unit."""
-    found: dict[str, int] = {}
-    for pk, code, name in Unit.objects.filter(Q(code__in=values) | Q(name__in=values)).values_list(
-        "pk", "code", "name"
-    ):
-        found.setdefault(code, pk)
-        found.setdefault(name, pk)
-    return found
-
-
 @contextlib.contextmanager
 def upload_on_disk(upload, prefix: str) -> Iterator[str]:
     """The uploaded file as a path on disk, for the length of the block (the readers open paths)."""
@@ -57,93 +42,6 @@ def upload_on_disk(upload, prefix: str) -> Iterator[str]:
         yield path
     finally:
         os.unlink(path)
-
-
-def scope_errors(path: str, kind: str | None, user) -> list[dict]:
-    """Rows of the file that would write outside the units `user` may write (empty for superusers).
-
-    The importer itself knows no users; this check runs first, over the unit column of staff, teams
-    and cases and over the case numbers of events, so that case-management staff import only into
-    their own units (a new unit may be created by a superuser only). Other problems are left to the
-    importer's report.
-    """
-    allowed = access.writable_unit_ids(user)
-    if allowed is None:
-        return []
-    from cases.importer.readers import FileError, open_sheets
-
-    errors: list[dict] = []
-    new_case_units: dict[str, bool] = {}
-
-    def refuse(sheet_kind, row, column, value, reason):
-        errors.append({"kind": sheet_kind, "row": int(row), "column": column, "value": value, "reason": reason})
-
-    try:
-        sheets = open_sheets(path, kind)
-        for sheet in sheets:
-            for frame in sheet.frames():
-                if sheet.kind == "events":
-                    _check_events(sheet.kind, frame, allowed, new_case_units, refuse)
-                else:
-                    _check_units(sheet.kind, frame, allowed, new_case_units, refuse)
-    except FileError:
-        return []  # the importer reports an unreadable file in its own words
-    return errors
-
-
-# Records an import may change, by sheet: (key column, model, key field); each belongs to a unit.
-KEYED = {
-    "staff": ("staff_code", Prosecutor, "staff_code"),
-    "teams": ("team_code", Team, "team_code"),
-    "cases": ("case_no", Case, "case_no"),
-}
-
-
-def _check_units(kind, frame, allowed, new_case_units, refuse) -> None:
-    column, model, key_field = KEYED[kind]
-    _normalise_case_numbers(frame)
-    if column in frame.columns:
-        keys = {v for v in frame[column] if v}
-        stored = dict(model.objects.filter(**{f"{key_field}__in": keys}).values_list(key_field, "unit_id"))
-        for row, key in frame[column].items():
-            if key in stored and stored[key] not in allowed:
-                refuse(kind, row, column, key, _("该记录属于无权导入的单位"))
-    if "unit" not in frame.columns:
-        return
-    codes = frame["unit_code"] if "unit_code" in frame.columns else None
-    values = {v for v in frame["unit"] if v} | ({v for v in codes if v} if codes is not None else set())
-    units = _unit_lookup(values)
-    for row, value in frame["unit"].items():
-        given = (codes[row] if codes is not None else "") or value
-        if not given:
-            continue
-        unit_id = units.get(given)
-        ok = unit_id in allowed
-        if kind == "cases" and "case_no" in frame.columns:
-            new_case_units[frame.at[row, "case_no"]] = ok
-        if unit_id is None:
-            refuse(kind, row, "unit", given, _("只有管理员可以新建单位"))
-        elif not ok:
-            refuse(kind, row, "unit", given, _("无权导入到该单位"))
-
-
-def _check_events(kind, frame, allowed, new_case_units, refuse) -> None:
-    if "case_no" not in frame.columns:
-        return
-    _normalise_case_numbers(frame)
-    numbers = {v for v in frame["case_no"] if v}
-    stored = dict(Case.objects.filter(case_no__in=numbers).values_list("case_no", "unit_id"))
-    for row, case_no in frame["case_no"].items():
-        # A case neither stored nor in this file is the importer's to report.
-        ok = stored[case_no] in allowed if case_no in stored else new_case_units.get(case_no, True)
-        if not ok:
-            refuse(kind, row, "case_no", case_no, _("无权导入该案件的诉讼环节"))
-
-
-def _normalise_case_numbers(frame) -> None:
-    """Case numbers in their stored form, as the importer reads them: `[2026]` is the stored 〔2026〕 case."""
-    if "case_no" in frame.columns:
-        frame["case_no"] = [normalise_case_no(str(v).strip()) if v else v for v in frame["case_no"]]
 
 
 class ImportRequestSerializer(serializers.Serializer):

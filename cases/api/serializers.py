@@ -11,8 +11,9 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext as _
 from rest_framework import serializers
+from rest_framework.validators import UniqueValidator
 
-from cases import charges, services
+from cases import charges, messages, services
 from cases.api.common import CodeField
 from cases.models import Case, Charge, EventType, OutcomeChoice, ProceduralEvent
 from teams import access
@@ -196,7 +197,11 @@ class CaseSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["id", "received_on", "items", "version"]
         extra_kwargs = {
-            "case_no": {"help_text": "统一受案号 / unified case number"},
+            # Unique across all units: a taken number answers the same whoever holds it (cases.messages).
+            "case_no": {
+                "help_text": "统一受案号 / unified case number",
+                "validators": [UniqueValidator(Case.objects.all(), message=messages.CASE_NO_UNAVAILABLE)],
+            },
             "title": {"help_text": "案件名称 / title"},
             "line": {"help_text": "业务条线 / line of work"},
             "category": {"help_text": "案件严重程度（可空）/ severity, blank for none"},

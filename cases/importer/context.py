@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from django.utils.translation import gettext as _
 
+from cases import messages
 from cases.importer.db import select_in
 from cases.importer.report import ImportReport
 from cases.models import Case, EventType, RuleSet
@@ -88,10 +89,17 @@ def generated_code(prefix: str, *parts: str) -> str:
 
 
 class Organisation:
-    """Units, departments, prosecutors and teams: stored ones plus those the import adds."""
+    """Units, departments, prosecutors and teams: stored ones plus those the import adds.
 
-    def __init__(self, report: ImportReport):
+    `write_units` is the importing user's write scope (ids of the units they may write; None for an
+    operator or a superuser: everything). Within a scope every reference a row makes must name a
+    stored unit of the scope, a department of such a unit, or staff and teams of such units; what
+    lies outside reads like an unknown reference, so the report is no oracle of other units' data.
+    """
+
+    def __init__(self, report: ImportReport, write_units: frozenset[int] | None = None):
         self.report = report
+        self.write_units = write_units
         self.units_by_code: dict[str, UnitRef] = {}
         self.units_by_name: dict[str, UnitRef] = {}
         for pk, code, name in Unit.objects.values_list("pk", "code", "name"):
@@ -139,9 +147,40 @@ class Organisation:
             }
         self._memberships_loaded = True
 
+    @property
+    def restricted(self) -> bool:
+        return self.write_units is not None
+
+    def may_write(self, unit: UnitRef) -> bool:
+        """Is `unit` inside the import's write scope (a unit the import creates is: only operators create)?"""
+        return self.write_units is None or unit.id in self.write_units
+
+    def usable_staff(self, code: str) -> StaffRef | None:
+        """The staff member with this code if stored or imported and inside the write scope."""
+        staff = self.staff.get(code)
+        return staff if staff is not None and self.may_write(staff.unit) else None
+
+    def usable_team(self, code: str) -> TeamRef | None:
+        """The team with this code if stored or imported and inside the write scope."""
+        team = self.teams.get(code)
+        return team if team is not None and self.may_write(team.unit) else None
+
+    def unknown_staff(self, plain: str) -> str:
+        """Why a staff code is refused: `plain` for an operator, the scope's wording for a user."""
+        return str(messages.STAFF_OUT_OF_SCOPE) if self.restricted else plain
+
+    def unknown_team(self, plain: str) -> str:
+        return str(messages.TEAM_OUT_OF_SCOPE) if self.restricted else plain
+
     def resolve_unit(self, kind: str, row: int, value: str, code: str = "") -> UnitRef | None:
-        """The unit named or coded `value` (created on first sight by name, with `code` or a generated one)."""
+        """The unit named or coded `value` (created on first sight by name, with `code` or a generated one).
+
+        `code` comes from a second column (`unit_code`): when both name a stored unit they must name
+        the same one, else the row is an error (which one was meant is unknown).
+        """
         unit = self.units_by_code.get(value) or self.units_by_name.get(value)
+        if self.restricted:
+            return self._unit_in_scope(kind, row, unit, value, code)
         if unit is not None:
             if code and code != unit.code:
                 self.report.error(
@@ -163,11 +202,38 @@ class Organisation:
         self.new_units.append(unit)
         return unit
 
+    def _unit_in_scope(self, kind: str, row: int, unit: UnitRef | None, value: str, code: str) -> UnitRef | None:
+        """A user's import: every unit column names one stored unit of the scope (no unit is created)."""
+        ok = unit is not None and self.may_write(unit)
+        if not ok:
+            self.report.error(kind, row, "unit", value, str(messages.UNIT_OUT_OF_SCOPE))
+        if code:
+            by_code = self.units_by_code.get(code)
+            if by_code is None or not self.may_write(by_code):
+                self.report.error(kind, row, "unit_code", code, str(messages.UNIT_OUT_OF_SCOPE))
+                ok = False
+            elif ok and by_code is not unit:
+                self.report.error(kind, row, "unit_code", code, str(messages.UNIT_COLUMNS_DISAGREE))
+                ok = False
+        return unit if ok else None
+
     def resolve_department(
         self, kind: str, row: int, unit: UnitRef, value: str, code: str = ""
     ) -> DepartmentRef | None:
-        """The department of `unit` named or coded `value` (created on first sight like units)."""
+        """The department of `unit` named or coded `value` (created on first sight like units).
+
+        Within a write scope the messages never name another unit's department or unit.
+        """
         department = self.departments_by_code.get(value) or self.departments_by_name.get((unit.code, value))
+        if self.restricted:
+            other = department if department is not None else self.departments_by_code.get(code)
+            if other is not None and not self.may_write(other.unit):
+                column, cell = ("department", value) if department is not None else ("department_code", code)
+                self.report.error(kind, row, column, cell, str(messages.DEPARTMENT_OUT_OF_SCOPE))
+                return None
+            if department is not None and code and code != department.code:
+                self.report.error(kind, row, "department_code", code, str(messages.DEPARTMENT_COLUMNS_DISAGREE))
+                return None
         if department is not None:
             if department.unit is not unit:
                 self.report.error(
@@ -210,9 +276,15 @@ LINES = [Case.Line.CRIMINAL.value, *(v for v in Case.Line.values if v != Case.Li
 
 
 class CaseRegistry:
-    """Case numbers the import mentions → compact per-case facts (stored id, prosecutor, closed dates)."""
+    """Case numbers the import mentions → compact per-case facts (stored id, prosecutor, closed dates).
 
-    def __init__(self) -> None:
+    With a write scope (`write_units`), a stored case of a unit outside it is not registered: events
+    naming it read as naming an unknown case, and the cases sheet may not take its number (`foreign`).
+    """
+
+    def __init__(self, write_units: frozenset[int] | None = None) -> None:
+        self.write_units = write_units
+        self.foreign: set[str] = set()
         self.index: dict[str, int] = {}
         self.case_nos: list[str] = []
         self.ids = array("q")  # stored id, 0 while the case is new
@@ -263,8 +335,12 @@ class CaseRegistry:
         if not wanted:
             return
         table = Case._meta.db_table
-        sql = f"SELECT id, case_no, prosecutor_id, closed_on, line FROM {table} WHERE case_no {{in}}"
-        for pk, case_no, prosecutor_id, closed_on, line in select_in(sql, wanted):
+        sql = f"SELECT id, case_no, prosecutor_id, closed_on, line, unit_id FROM {table} WHERE case_no {{in}}"
+        scope = self.write_units
+        for pk, case_no, prosecutor_id, closed_on, line, unit_id in select_in(sql, wanted):
+            if scope is not None and unit_id not in scope:
+                self.foreign.add(case_no)
+                continue
             self._append(case_no, pk, prosecutor_id, as_date(closed_on), line if line in LINES else LINES[0])
         self.unknown.update(n for n in wanted if n not in self.index)
 

@@ -29,6 +29,7 @@ HEADERS: dict[str, dict[str, tuple[str, ...]]] = {
         "team_role": ("角色", "团队角色", "成员角色"),
         "date_from": ("起始日期", "开始日期", "加入日期"),
         "date_to": ("截止日期", "结束日期", "退出日期"),
+        "unit_code": ("单位编码", "院编码"),
     },
     "cases": {
         "case_no": ("统一受案号", "部门受案号", "受案号", "案号"),
@@ -37,6 +38,8 @@ HEADERS: dict[str, dict[str, tuple[str, ...]]] = {
         "category": ("案件类别", "类别"),
         "unit": ("所属院", "单位", "承办单位", "所属单位", "检察院"),
         "department": ("部门", "承办部门", "所属部门"),
+        "unit_code": ("单位编码", "院编码"),
+        "department_code": ("部门编码",),
         "prosecutor": ("承办检察官", "承办人", "承办检察官工号", "承办人工号"),
         "team": ("办案团队", "团队编号"),
         "persons": ("人数", "犯罪嫌疑人数", "涉案人数"),
@@ -45,6 +48,8 @@ HEADERS: dict[str, dict[str, tuple[str, ...]]] = {
         "plea_leniency": ("认罪认罚", "是否认罪认罚"),
         "sentencing_recommendation": ("量刑建议",),
         "judgment_accepted": ("是否服判", "服判"),
+        "charge": ("主罪名", "罪名"),
+        "other_charges": ("其他罪名",),
     },
     "events": {
         "case_no": ("统一受案号", "部门受案号", "受案号", "案号"),

@@ -15,6 +15,7 @@ from cases.importer.validate_events import EventValidator
 from cases.importer.validate_org import StaffValidator, TeamValidator
 from cases.importer.writer import Writer
 from cases.models import Case
+from teams.access import writable_unit_ids
 
 LOCK_TABLE_ABOVE = 20_000
 VALIDATORS = {"staff": StaffValidator, "teams": TeamValidator, "cases": CaseValidator, "events": EventValidator}
@@ -23,19 +24,24 @@ VALIDATORS = {"staff": StaffValidator, "teams": TeamValidator, "cases": CaseVali
 class Importer:
     """One import of one file (see `cases.importer.run_import`)."""
 
-    def __init__(self, source, kind: str | None, *, dry_run: bool = False, progress=None, user=None, encoding=None):
+    def __init__(
+        self, source, kind: str | None, *, dry_run: bool = False, progress=None, user=None, encoding=None, name=None
+    ):
         self.source = source
         self.encoding = encoding
         self.kind = kind
         self.report = ImportReport(dry_run=dry_run)
         self.progress = progress
         self.user = user
+        self.name = name or display_name(source)
+        # A user's import is checked against what they may write; the operator's command (no user) is not.
+        self.write_units = None if user is None else writable_unit_ids(user)
 
     def run(self) -> ImportReport:
         report = self.report
         try:
             sheets = open_sheets(self.source, self.kind, self.encoding)
-            context = ImportContext(report, services.today(), self.progress)
+            context = ImportContext(report, services.today(), self.progress, self.write_units)
             for sheet in sheets:
                 validator = VALIDATORS[sheet.kind](context, sheet)
                 if validator.check_header():
@@ -57,7 +63,7 @@ class Importer:
                 lock_cases(context.cases.ids)
                 outcome = self._check(context)
                 if report.ok:
-                    reason = _("导入 %(name)s") % {"name": display_name(self.source)}
+                    reason = _("导入 %(name)s") % {"name": self.name}
                     Writer(context, outcome, reason=reason, user=self.user).write()
                     report.written = True
         except (DatabaseError, ValueError) as error:

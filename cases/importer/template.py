@@ -15,26 +15,44 @@ from openpyxl.styles import Font
 from cases.importer.headers import HEADERS, REQUIRED
 from cases.importer.validate_common import COLUMNS
 
+# One example value per column (a column without one is left empty), so new columns never shift the row.
 EXAMPLES = {
-    "staff": ["P-001", "张检察官", "示范区人民检察院", "第一检察部", "检察官", "", ""],
-    "teams": ["T-HQ", "合规护企", "示范区人民检察院", "P-001", "带头人", "2025-01-01", ""],
-    "cases": [
-        "检刑受[2025]1号",
-        "张某涉嫌盗窃案",
-        "刑事",
-        "普通",
-        "示范区人民检察院",
-        "第一检察部",
-        "P-001",
-        "T-HQ",
-        "1",
-        "2025-03-01",
-        "",
-        "是",
-        "已提出",
-        "",
-    ],
-    "events": ["检刑受[2025]1号", "审查起诉（受理）", "2025-03-01", "1", "P-001", ""],
+    "staff": {
+        "staff_code": "P-001",
+        "name": "张检察官",
+        "unit": "示范区人民检察院",
+        "department": "第一检察部",
+        "role": "检察官",
+    },
+    "teams": {
+        "team_code": "T-HQ",
+        "team_name": "合规护企",
+        "unit": "示范区人民检察院",
+        "staff_code": "P-001",
+        "team_role": "带头人",
+        "date_from": "2025-01-01",
+    },
+    "cases": {
+        "case_no": "检刑受〔2025〕1号",
+        "title": "张某涉嫌盗窃案",
+        "line": "刑事",
+        "category": "普通",
+        "unit": "示范区人民检察院",
+        "department": "第一检察部",
+        "prosecutor": "P-001",
+        "team": "T-HQ",
+        "persons": "1",
+        "received_on": "2025-03-01",
+        "plea_leniency": "是",
+        "sentencing_recommendation": "已提出",
+    },
+    "events": {
+        "case_no": "检刑受〔2025〕1号",
+        "event": "审查起诉（受理）",
+        "date": "2025-03-01",
+        "persons": "1",
+        "prosecutor": "P-001",
+    },
 }
 SHEET_TITLES = {"staff": "人员", "teams": "团队", "cases": "案件", "events": "诉讼环节"}
 DATE_FORMS = (
@@ -57,7 +75,7 @@ def template_workbook() -> bytes:
     for kind, columns in COLUMNS.items():
         sheet = book.create_sheet(kind)
         sheet.append(list(columns))
-        sheet.append(EXAMPLES[kind])
+        sheet.append([EXAMPLES[kind].get(column, "") for column in columns])
         for cell in sheet[1]:
             cell.font = bold
     notes = book.create_sheet("说明")

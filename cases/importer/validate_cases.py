@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
 from django.utils.translation import gettext as _
 
-from cases import charges
+from cases import charges, messages
 from cases.importer.context import LOOKUP_BATCH
 from cases.importer.parsing import CellError, Choices, parse_bool, parse_date_ordinal, parse_positive_int
 from cases.importer.validate_common import SheetValidator
@@ -53,7 +54,10 @@ DEFAULTS = {
 class CaseValidator(SheetValidator):
     """cases: case_no*, title, line, category, unit*, department*, prosecutor*, team, persons, received_on,
     closed_on, plea_leniency, sentencing_recommendation, judgment_accepted, charge (the main charge, code or
-    name), other_charges (a list, `cases.charges.LIST_SEPARATORS`).
+    name), other_charges (a list, `cases.charges.LIST_SEPARATORS`), unit_code, department_code.
+
+    `unit_code` / `department_code` name the unit / department a second time: they must agree with
+    `unit` / `department`. A user's import refuses every reference outside their write scope.
 
     A blank optional cell means "not given": a new case takes the default, a stored case keeps its value.
     """
@@ -100,12 +104,18 @@ class CaseValidator(SheetValidator):
             if main[i] is not None and others[i] is not None and main[i] in others[i]:
                 self.report.error(self.kind, rows[i], "other_charges", "", _("其他罪名不得包含主罪名"))
                 bad[i] = True
-        text = {name: self.text(frame, name).tolist() for name in ("title", "unit", "department", "prosecutor", "team")}
+        names = ("title", "unit", "unit_code", "department", "department_code", "prosecutor", "team")
+        text = {name: self.text(frame, name).tolist() for name in names}
         raw_received = self.text(frame, "received_on").tolist()
         registry.load(case_no[~bad])
+        if registry.foreign:
+            # Stored in a unit outside the importing user's scope: the number is taken, whose it is unsaid.
+            taken = np.fromiter((n in registry.foreign for n in case_no), dtype=bool, count=len(case_no))
+            self.flag(rows, "case_no", case_no, taken & ~bad, str(messages.CASE_NO_UNAVAILABLE))
+            bad = bad | taken
         stored_ids = [registry.ids[registry.index[n]] for n in case_no[~bad] if n in registry.index]
         stored = self._stored_values([pk for pk in stored_ids if pk])
-        places: dict[tuple[str, str], tuple] = {}
+        places: dict[tuple[str, ...], tuple] = {}
         for i, row in enumerate(rows):
             for name in ("unit", "department", "prosecutor"):
                 if not text[name][i]:
@@ -113,20 +123,22 @@ class CaseValidator(SheetValidator):
                     bad[i] = True
             if bad[i]:
                 continue
-            place_key = (text["unit"][i], text["department"][i])
+            place_key = tuple(text[name][i] for name in ("unit", "unit_code", "department", "department_code"))
             if place_key not in places or None in places[place_key]:  # a failed one again: report every row
-                unit = org.resolve_unit(self.kind, row, place_key[0])
-                department = unit and org.resolve_department(self.kind, row, unit, place_key[1])
+                unit = org.resolve_unit(self.kind, row, place_key[0], place_key[1])
+                department = unit and org.resolve_department(self.kind, row, unit, place_key[2], place_key[3])
                 places[place_key] = (unit, department)
             unit, department = places[place_key]
-            prosecutor = org.staff.get(text["prosecutor"][i])
+            prosecutor = org.usable_staff(text["prosecutor"][i])
             if prosecutor is None:
-                self.report.error(self.kind, row, "prosecutor", text["prosecutor"][i], _("工号不存在"))
+                self.report.error(
+                    self.kind, row, "prosecutor", text["prosecutor"][i], org.unknown_staff(_("工号不存在"))
+                )
             team = None
             if text["team"][i]:
-                team = org.teams.get(text["team"][i])
+                team = org.usable_team(text["team"][i])
                 if team is None:
-                    self.report.error(self.kind, row, "team", text["team"][i], _("团队编码不存在"))
+                    self.report.error(self.kind, row, "team", text["team"][i], org.unknown_team(_("团队编码不存在")))
             if unit is None or department is None or prosecutor is None or (text["team"][i] and team is None):
                 continue
             given = {

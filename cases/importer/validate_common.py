@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 import functools
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -22,7 +22,7 @@ from teams.models import Department, Prosecutor, Team, Unit
 
 COLUMNS = {
     "staff": ("staff_code", "name", "unit", "department", "role", "unit_code", "department_code"),
-    "teams": ("team_code", "team_name", "unit", "staff_code", "team_role", "date_from", "date_to"),
+    "teams": ("team_code", "team_name", "unit", "staff_code", "team_role", "date_from", "date_to", "unit_code"),
     "cases": (
         "case_no",
         "title",
@@ -30,6 +30,8 @@ COLUMNS = {
         "category",
         "unit",
         "department",
+        "unit_code",
+        "department_code",
         "prosecutor",
         "team",
         "persons",
@@ -72,6 +74,7 @@ def max_lengths() -> dict[str, dict[str, int]]:
             "team_code": limit(Team, "team_code"),
             "team_name": limit(Team, "name"),
             "unit": unit,
+            "unit_code": limit(Unit, "code"),
             "staff_code": limit(Prosecutor, "staff_code"),
         },
         "cases": {
@@ -79,6 +82,8 @@ def max_lengths() -> dict[str, dict[str, int]]:
             "title": limit(Case, "title"),
             "unit": unit,
             "department": department,
+            "unit_code": limit(Unit, "code"),
+            "department_code": limit(Department, "code"),
             "prosecutor": limit(Prosecutor, "staff_code"),
             "team": limit(Team, "team_code"),
         },
@@ -88,13 +93,17 @@ def max_lengths() -> dict[str, dict[str, int]]:
 
 @dataclass
 class ImportContext:
-    """Everything validators share: stored and incoming rows, the report, today and the progress callback."""
+    """Everything validators share: stored and incoming rows, the report, today and the progress callback.
+
+    `write_units` is the importing user's write scope (None: an operator's or superuser's import).
+    """
 
     report: ImportReport
     today: datetime.date
     progress: Progress | None = None
+    write_units: frozenset[int] | None = None
     org: Organisation = None  # type: ignore[assignment]
-    cases: CaseRegistry = field(default_factory=CaseRegistry)
+    cases: CaseRegistry = None  # type: ignore[assignment]
     catalogue: Catalogue = None  # type: ignore[assignment]
     # Filled by the validators, read by the sequence check and the writer.
     case_sheet: object = None
@@ -104,7 +113,9 @@ class ImportContext:
 
     def __post_init__(self) -> None:
         if self.org is None:
-            self.org = Organisation(self.report)
+            self.org = Organisation(self.report, self.write_units)
+        if self.cases is None:
+            self.cases = CaseRegistry(self.write_units)
         if self.catalogue is None:
             self.catalogue = Catalogue()
 

@@ -32,6 +32,8 @@ def with_persons(outcomes: dict | None, persons: int) -> dict | None:
 class EventValidator(SheetValidator):
     """events: case_no*, event*, date*, persons, prosecutor, note, outcome (event = catalogue code).
 
+    In a user's import, a case or prosecutor outside their write scope reads as unknown.
+
     After `run`, the valid rows are in parallel arrays: `rows`, `case_keys` (case registry keys),
     `codes` (catalogue code index), `dates` (ordinals), `persons` (0 = not given), `staff`
     (index into `staff_refs`, −1 = not given), `notes` (None = not given), `outcomes` ({code: persons},
@@ -109,9 +111,10 @@ class EventValidator(SheetValidator):
         if not code:
             return None
         if code not in self._staff_index:
-            ref = self.context.org.staff.get(code)
+            org = self.context.org
+            ref = org.usable_staff(code)
             if ref is None:
-                raise CellError(_("工号不存在"))
+                raise CellError(org.unknown_staff(_("工号不存在")))
             self._staff_index[code] = len(self.staff_refs)
             self.staff_refs.append(ref)
         return self._staff_index[code]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
+from cases import messages
 from cases.importer.context import StaffRef, TeamRef
 from cases.importer.parsing import CellError, Choices, parse_date
 from cases.importer.validate_common import SheetValidator
@@ -43,6 +44,10 @@ class _RowValidator(SheetValidator):
             self.report.error(self.kind, row, name, cells.get(name, ""), str(error))
             return False, None
 
+    def _may_change(self, record) -> bool:
+        """May this import change the stored (or earlier imported) staff member or team? New ones: yes."""
+        return record is None or self.context.org.may_write(record.unit)
+
     def date(self, row: int, cells: dict, name: str) -> tuple[bool, object]:
         try:
             return True, parse_date(cells.get(name, ""))
@@ -75,6 +80,9 @@ class StaffValidator(_RowValidator):
             if department is None:
                 continue
             code = cells["staff_code"]
+            if not self._may_change(org.staff.get(code)):
+                self.report.error(self.kind, row, "staff_code", code, str(messages.STAFF_CODE_UNAVAILABLE))
+                continue
             values = (cells["name"], unit, department, role)
             if code in first_rows:
                 first_row, first_values = first_rows[code]
@@ -120,10 +128,9 @@ class TeamValidator(_RowValidator):
             ok_from, date_from = self.date(row, cells, "date_from")
             ok_to, date_to = self.date(row, cells, "date_to")
             staff_code = cells["staff_code"]
-            if staff_code not in org.staff:
-                self.report.error(
-                    self.kind, row, "staff_code", staff_code, _("工号不存在（既未登记，也不在本次导入的 staff 中）")
-                )
+            if org.usable_staff(staff_code) is None:
+                plain = _("工号不存在（既未登记，也不在本次导入的 staff 中）")
+                self.report.error(self.kind, row, "staff_code", staff_code, org.unknown_staff(plain))
                 continue
             if not (ok_role and ok_from and ok_to):
                 continue
@@ -134,6 +141,9 @@ class TeamValidator(_RowValidator):
             if unit is None:
                 continue
             code = cells["team_code"]
+            if not self._may_change(org.teams.get(code)):
+                self.report.error(self.kind, row, "team_code", code, str(messages.TEAM_CODE_UNAVAILABLE))
+                continue
             team_values = (cells["team_name"], unit)
             if code in first_rows:
                 first_row, first_values = first_rows[code]

@@ -8,6 +8,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from caseqa.widgets import DateInput
+from cases import messages
 from cases.models import Case, EventType, RuleSet
 from cases.sequence_rules import EventRecord, check_sequence
 from cases.services import stored_records, today
@@ -36,6 +37,7 @@ class CaseForm(forms.ModelForm):
             "judgment_accepted",
         ]
         widgets = {"closed_on": DateInput()}
+        error_messages = {"case_no": {"unique": messages.CASE_NO_UNAVAILABLE}}
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

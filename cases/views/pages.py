@@ -58,8 +58,9 @@ def case_list(request: HttpRequest) -> HttpResponse:
     cases, errors = filter_cases(Case.objects.visible_to(request.user), request.GET, request)
     cases = cases.select_related("prosecutor", "team").order_by("-received_on", "case_no")
     fmt = request.GET.get("format")
-    if request.GET.get("export") == "cases" and fmt in EXPORT_FORMATS:
-        return export_response(_case_table(cases[:EXPORT_LIMIT]), fmt, "cases")
+    exporting = request.GET.get("export") == "cases" and fmt in EXPORT_FORMATS
+    if exporting and not errors:
+        return _export(cases, fmt)
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     active = {k: request.GET[k] for k in FILTER_PARAMS if request.GET.get(k)}
     context = {
@@ -75,7 +76,25 @@ def case_list(request: HttpRequest) -> HttpResponse:
         "chapters": Chapter.choices,
         "can_write": can_write(request.user),
     }
-    return render(request, "cases/case_list.html", context)
+    # An export with a filter it cannot apply is refused on the page (never "export everything").
+    return render(request, "cases/case_list.html", context, status=400 if exporting else 200)
+
+
+def _export(cases, fmt: str) -> HttpResponse:
+    """The filtered cases as a file; above `EXPORT_LIMIT` rows the file ends saying how many were left out."""
+    shown = list(cases[:EXPORT_LIMIT])
+    omitted = cases.count() - EXPORT_LIMIT if len(shown) == EXPORT_LIMIT else 0
+    table = _case_table(shown)
+    if omitted > 0:
+        note = _("另有 %(n)d 行未导出（页面导出上限 %(limit)d 行）；完整数据请分页读取 API：/api/v1/cases/") % {
+            "n": omitted,
+            "limit": EXPORT_LIMIT,
+        }
+        table.footer = [cell(note)] + [cell(None) for _column in table.columns[1:]]
+    response = export_response(table, fmt, "cases")
+    if omitted > 0:
+        response["X-Export-Rows-Omitted"] = str(omitted)
+    return response
 
 
 def _visible_case(request: HttpRequest, pk: int) -> Case:
@@ -195,8 +214,11 @@ def case_create(request: HttpRequest) -> HttpResponse:
                 form.add_error("received_on", str(violation))
         except ValidationError as exc:
             case.pk = None
-            for message in exc.messages:
-                form.add_error(None, message)
+            # e.g. the case number taken by a concurrent writer since the form checked it: on its field.
+            fields = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
+            for field, field_messages in fields.items():
+                for message in field_messages:
+                    form.add_error(field if field in form.fields else None, message)
         else:
             messages.success(request, _("已登记案件 %(no)s") % {"no": case.case_no})
             return redirect("cases:detail", pk=case.pk)

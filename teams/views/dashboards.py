@@ -43,7 +43,7 @@ def _render(
     if assessed is not None:
         sections.add_assessment(dash, assessed, period.last.year, request.user)
     export = request.GET.get("export")
-    if export:
+    if export and not errors:
         table = dash.tables.get(export)
         if table is None or request.GET.get("format", "csv") not in EXPORT_FORMATS:
             raise Http404(_("没有这张表"))
@@ -59,7 +59,8 @@ def _render(
         "links": links,
         "specialisations": specialisations,
     }
-    return render(request, "teams/dashboard.html", context)
+    # An export whose period cannot be read is refused on the page, not exported for the default period.
+    return render(request, "teams/dashboard.html", context, status=400 if export else 200)
 
 
 def team_subject(request: HttpRequest, team_code: str) -> tuple[Team, dashboards.Subject]:
