@@ -33,7 +33,7 @@ ENDPOINT_QUERIES = {
     "/api/v1/departments/": 2,
     "/api/v1/prosecutors/": 2,
     "/api/v1/teams/": 3,  # count + page + members
-    "/api/v1/cases/": 3,  # count + page + events
+    "/api/v1/cases/": 4,  # count + page + events + other charges
     "/api/v1/events/": 2,
     "/api/v1/event-types/": 4,  # rule set in force + count + page + the outcome choices (one prefetch)
     "/api/v1/tokens/": 2,  # own tokens: no access check either
