@@ -23,6 +23,10 @@ def envint(name: str, default: str) -> int:
 
 
 DEBUG = envbool("DEBUG", "False")
+SECRET_KEY_MISSING = (
+    "SECRET_KEY must be set (only DEBUG=1 or TESTING=1 serve on the development key); generate one with "
+    "python -c 'import secrets; print(secrets.token_urlsafe(60))'"
+)
 TESTING = envbool("TESTING")
 # PRODUCTION=1 turns every security default on (HTTPS only, secure cookies, HSTS, SECRET_KEY
 # required); each one can still be overridden by its own variable below. See docs/deploy.md.
@@ -31,14 +35,14 @@ if PRODUCTION and DEBUG:
     # DEBUG pages show settings and source to anyone who triggers an error: never in production.
     raise ImproperlyConfigured("PRODUCTION=1 refuses DEBUG=1: unset DEBUG (or set DEBUG=0) in the environment file")
 SECRET_KEY = os.getenv("SECRET_KEY", "")
-if not SECRET_KEY:
-    # A server that is neither a development box (DEBUG=1) nor a test run must never sign sessions,
-    # CSRF tokens and password-reset links with a key published in the source code.
-    if PRODUCTION or not (DEBUG or TESTING):
-        raise ImproperlyConfigured(
-            "SECRET_KEY must be set (only DEBUG=1 or TESTING=1 run on the development key); generate one with "
-            "python -c 'import secrets; print(secrets.token_urlsafe(60))'"
-        )
+# Without a key of its own the project runs on a development key published in the source. Production
+# refuses that outright; elsewhere commands that serve nothing (migrate, makemigrations, import_data…)
+# may use it, but a server (WSGI or runserver) starts on it only with DEBUG=1 or under tests
+# (caseqa/serving.py: a site that signs sessions and CSRF tokens with a public key is open to anyone).
+DEVELOPMENT_KEY_IN_USE = not SECRET_KEY
+if DEVELOPMENT_KEY_IN_USE:
+    if PRODUCTION:
+        raise ImproperlyConfigured(SECRET_KEY_MISSING)
     # The django-insecure- prefix makes `check --deploy` report it (security.W009).
     SECRET_KEY = "django-insecure-caseqa-development-key-do-not-use-in-production"
 ALLOWED_HOSTS = [h for h in os.getenv("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]

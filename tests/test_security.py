@@ -62,15 +62,45 @@ def test_production_refuses_to_start_without_a_secret_key():
     assert "SECRET_KEY must be set" in result.stderr
 
 
+def _serve(how: str, **env: str) -> subprocess.CompletedProcess:
+    """Start a serving process the way an office would: the WSGI application (gunicorn, uwsgi) or runserver.
+    A refusal ends it at once; a server that starts instead runs into the timeout (a failure)."""
+    environment = {k: v for k, v in os.environ.items() if k not in ("TESTING", "DEBUG")}
+    environment.update(env)
+    command = (
+        [sys.executable, "-c", "import caseqa.wsgi"]
+        if how == "wsgi"
+        else [sys.executable, "manage.py", "runserver", "--noreload", "127.0.0.1:0"]
+    )
+    return subprocess.run(command, cwd=REPO, env=environment, capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize("how", ["wsgi", "runserver"])
 @pytest.mark.parametrize("debug", [None, "0", "false"])
-def test_without_debug_a_missing_secret_key_refuses_to_start_also_without_production(debug):
-    """Issue 10 L4: DEBUG off and no PRODUCTION once ran on the development key published in the source."""
+def test_without_debug_a_missing_secret_key_refuses_to_start_also_without_production(debug, how):
+    """Issue 10 L4: DEBUG off and no PRODUCTION once served on the development key published in the source."""
     env = {"SECRET_KEY": "", "ALLOWED_HOSTS": "caseqa.example.org"}
     if debug is not None:
         env["DEBUG"] = debug
-    result = _manage("check", **env)
+    result = _serve(how, **env)
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_commands_that_serve_nothing_run_on_a_fresh_checkout_without_any_setting():
+    """A newcomer's `manage.py makemigrations --check` (or migrate) needs no key: only servers sign anything.
+    It used to die with a bare AppRegistryNotReady (Django swallows the settings' ImproperlyConfigured)."""
+    environment = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp")}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "makemigrations", "--check", "--dry-run"],
+        cwd=REPO,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No changes detected" in result.stdout
 
 
 @pytest.mark.parametrize("env", [{"DEBUG": "1"}, {"TESTING": "1"}])
