@@ -209,23 +209,8 @@ class CaseAdminForm(ServiceWriteForm):
 
     class Meta:
         model = Case
-        fields = [
-            "case_no",
-            "title",
-            "line",
-            "category",
-            "main_charge",
-            "other_charges",
-            "unit",
-            "department",
-            "prosecutor",
-            "team",
-            "persons",
-            "closed_on",
-            "plea_leniency",
-            "sentencing_recommendation",
-            "judgment_accepted",
-        ]
+        # The editable fields of the one write path, plus identity and the many-to-many other charges.
+        fields = ["case_no", *services.CASE_EDITABLE_FIELDS, "other_charges"]
 
     def write(self) -> Case:
         # Only what this form changed, so a concurrent writer's other fields are not overwritten.

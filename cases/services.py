@@ -56,7 +56,7 @@ def today() -> datetime.date:
 
 def event_type_for(code: str, on: datetime.date | None = None) -> EventType:
     """The catalogue entry for `code` in the rule set in force on `on` (default: today)."""
-    rule_set = RuleSet.objects.in_force_on(on or today()) or RuleSet.objects.order_by("-effective_from").first()
+    rule_set = RuleSet.objects.in_force_or_latest(on or today())
     try:
         return EventType.objects.get(rule_set=rule_set, code=code)
     except EventType.DoesNotExist:

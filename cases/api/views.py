@@ -295,7 +295,7 @@ class EventTypeViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     def scope_queryset(self, queryset):
         if self.request.query_params.get("rule_set"):
             return queryset
-        in_force = RuleSet.objects.in_force_on(services.today()) or RuleSet.objects.order_by("-effective_from").first()
+        in_force = RuleSet.objects.in_force_or_latest(services.today())
         return queryset.filter(rule_set=in_force)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -18,6 +19,10 @@ class RuleSetQuerySet(models.QuerySet):
             .order_by("-effective_from")
             .first()
         )
+
+    def in_force_or_latest(self, day: datetime.date) -> RuleSet | None:
+        """The rule set in force on `day`, else the latest one (a day before every rule set's start)."""
+        return self.in_force_on(day) or self.order_by("-effective_from").first()
 
 
 class RuleSet(models.Model):
@@ -68,6 +73,11 @@ class EventType(models.Model):
 
     def __str__(self) -> str:
         return f"{self.label_zh}（{self.code}）"
+
+    @property
+    def label(self) -> str:
+        """The label in the active language (English falls back to Chinese where none is given)."""
+        return (self.label_en or self.label_zh) if (get_language() or "").startswith("en") else self.label_zh
 
     @property
     def counted_weight(self) -> int:

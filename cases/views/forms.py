@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from caseqa.widgets import DateInput
@@ -76,26 +75,21 @@ class CaseRegistrationForm(CaseForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        rule_set = RuleSet.objects.in_force_on(today()) or RuleSet.objects.order_by("-effective_from").first()
-        english = (get_language() or "").startswith("en")
+        rule_set = RuleSet.objects.in_force_or_latest(today())
         intakes = EventType.objects.filter(rule_set=rule_set, kind=EventType.Kind.BASE).order_by("position")
-        self.fields["intake"].choices = [
-            ("", "—"),
-            *((et.code, (et.label_en or et.label_zh) if english else et.label_zh) for et in intakes),
-        ]
+        self.fields["intake"].choices = [("", "—"), *((et.code, et.label) for et in intakes)]
 
 
 def event_type_choices(case: Case | None = None) -> list[tuple[str, list[tuple[str, str]]]]:
     """Catalogue steps of the rule set in force, labelled in the active language and grouped by kind;
     for a case, the steps its timeline allows today (the sequence rules, DOMAIN §5) come first."""
-    rule_set = RuleSet.objects.in_force_on(today()) or RuleSet.objects.order_by("-effective_from").first()
-    english = (get_language() or "").startswith("en")
+    rule_set = RuleSet.objects.in_force_or_latest(today())
     types = list(EventType.objects.filter(rule_set=rule_set).order_by("position", "code"))
     allowed = _next_steps(case, types) if case is not None else set()
     groups: dict[str, list] = {k: [] for k in EventType.Kind.values}
     following = []
     for et in types:
-        choice = (et.code, (et.label_en or et.label_zh) if english else et.label_zh)
+        choice = (et.code, et.label)
         (following if et.code in allowed else groups[et.kind]).append(choice)
     kinds = [(str(EventType.Kind(kind).label), choices) for kind, choices in groups.items() if choices]
     return [(str(_("可接续的环节")), following), *kinds] if following else kinds
