@@ -22,7 +22,7 @@ install: install-python
 # Serve the demo on SQLite at http://127.0.0.1:$(PORT) (PORT=8001 make demo) with a printed login.
 demo: install-python
 	TESTING= DEBUG=1 $(BIN)/python manage.py migrate --noinput -v0
-	TESTING= DEBUG=1 $(BIN)/python manage.py seed_demo --if-empty
+	CASEQA_SITE_URL=http://127.0.0.1:$(PORT) TESTING= DEBUG=1 $(BIN)/python manage.py seed_demo --if-empty
 	TESTING= DEBUG=1 $(BIN)/python manage.py seed_demo_reviews
 	@echo "caseqa demo: http://127.0.0.1:$(PORT)/ (with the background import worker)"
 	@# The import worker runs beside the server and stops with it (Ctrl-C, or runserver ending).

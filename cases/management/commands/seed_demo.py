@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
@@ -101,7 +102,7 @@ class Command(BaseCommand):
         if not rows:
             self.stdout.write("没有演示账号。")
             return
-        self.stdout.write(self.style.SUCCESS(f"演示账号（密码均为 {password}，http://127.0.0.1:8000/ ）："))
+        self.stdout.write(self.style.SUCCESS(f"演示账号（密码均为 {password}，{settings.CASEQA_SITE_URL}/ ）："))
         for username, label in rows:
             person = getattr(users.get(username), "prosecutor", None)
             who = f"：{person.name}（{person.staff_code}）" if person else ""
