@@ -64,6 +64,12 @@ def at_risk_table(
     found = deadlines.at_risk(Case.objects.visible_to(user).filter(case_q), today=today, within_days=within_days)
     if status:
         found = [d for d in found if d.status == status]
+    return deadlines_table(found, sort)
+
+
+def deadlines_table(found: list[deadlines.Deadline], sort: str = "") -> Table:
+    """Running deadlines as a table: the case (linked), the clock, days left, the status in words and
+    who handles the case; in the given order unless `sort` names another (AT_RISK_SORTS, `-` descending)."""
     who = _handlers({d.case_id for d in found})
     if sort:
         key = AT_RISK_SORTS[sort.lstrip("-")]

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from cases.reminders import digest_for
 from teams.models import NotificationPreference
+from teams.sections import deadlines_table
 
 # The header asks for the count on every page; a user's count is recomputed at most this often.
 COUNT_MAX_AGE = 300
@@ -40,7 +41,13 @@ def notices(request: HttpRequest) -> HttpResponse:
         return redirect("cases:notices")
     digest = digest_for(request.user, timezone.localdate())
     request.session["notice_count"] = [digest.count, time.time()]
-    context = {"digest": digest, "form": form, "email": request.user.email, "today": timezone.localdate()}
+    context = {
+        "digest": digest,
+        "deadlines": deadlines_table(digest.deadlines),
+        "form": form,
+        "email": request.user.email,
+        "today": timezone.localdate(),
+    }
     return render(request, "cases/notices.html", context)
 
 
