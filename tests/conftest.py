@@ -33,3 +33,16 @@ def _default_language():
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items):
+    """A test that reads the database only through a module-scoped fixture (one that requests
+    `django_db_setup` and unblocks the database itself) carries no `db` mark, so pytest-django would
+    order it with the tests that use no database — after the transactional tests, whose flush empties
+    the seeded catalogue. Marking it `django_db` runs it with the other database tests, before any flush."""
+    for item in items:
+        names = getattr(item, "fixturenames", ())
+        unmarked = not item.get_closest_marker("django_db") and not {"db", "transactional_db"} & set(names)
+        if "django_db_setup" in names and unmarked:
+            item.add_marker(pytest.mark.django_db)

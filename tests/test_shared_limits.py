@@ -50,7 +50,7 @@ def test_the_default_cache_is_shared_not_per_process():
     assert backend in ("django.core.cache.backends.db.DatabaseCache", "django.core.cache.backends.redis.RedisCache")
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_token_throttle_is_counted_across_processes(tmp_path):
     """Two server processes, one token, 4 requests a minute: the second process sees the first's count."""
     cache.clear()
