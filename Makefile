@@ -54,3 +54,7 @@ test: install lint check test-sqlite test-postgres
 
 bench: install-python
 	$(BIN)/python manage.py bench --scale small
+
+# Recompute the 案-件比 roll-up from the raw rows (after a restore or when a release notes it).
+rebuild-rollups: install-python
+	$(BIN)/python manage.py rebuild_rollups

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterable, Iterator
+from contextvars import ContextVar
 
 from django.db import connection, transaction
 from django.db.models import Q
@@ -46,6 +47,11 @@ _DELTA_COLUMNS = ("basis", "month", *KEY_FIELDS, "event_code", "cases", "items")
 _ID_BATCH = 50_000
 _LISTED_IDS = 500
 
+# The case ids each enclosing `maintained` block keeps, outermost first. A context variable, not an
+# attribute on the connection: it is this thread's (or task's) nesting, reset on the way out even
+# when the write fails.
+_blocks: ContextVar[tuple[frozenset[int], ...]] = ContextVar("caseqa_rollup_blocks", default=())
+
 
 @contextlib.contextmanager
 def maintained(case_ids: Iterable[int], *, new_case_ids: Iterable[int] = ()) -> Iterator[None]:
@@ -57,7 +63,7 @@ def maintained(case_ids: Iterable[int], *, new_case_ids: Iterable[int] = ()) -> 
     Blocks nest: a case an enclosing block already keeps is left to it (its before and after span
     the inner write), so a service call inside a bulk block counts once.
     """
-    blocks: list[set[int]] = getattr(connection, "_caseqa_rollup_blocks", None) or []
+    blocks = _blocks.get()
     ids = set(case_ids).difference(*blocks)
     with transaction.atomic():
         if not ids:
@@ -65,7 +71,7 @@ def maintained(case_ids: Iterable[int], *, new_case_ids: Iterable[int] = ()) -> 
             return
         depth = len(blocks)
         touched, delta = f"{_TOUCHED}_{depth}", f"{_DELTA}_{depth}"
-        connection._caseqa_rollup_blocks = [*blocks, ids]
+        token = _blocks.set((*blocks, frozenset(ids)))
         # Few ids are listed in the statements (index lookups); many go through the id table.
         listed = len(ids) <= _LISTED_IDS
         in_table = Q(pk__in=RawSQL(f"SELECT id FROM {touched}", []))
@@ -89,7 +95,7 @@ def maintained(case_ids: Iterable[int], *, new_case_ids: Iterable[int] = ()) -> 
                 if not listed:
                     cursor.execute(f"DELETE FROM {touched}")
         finally:
-            connection._caseqa_rollup_blocks = blocks
+            _blocks.reset(token)
 
 
 def _prepare(cursor, delta: str, touched: str | None) -> None:
