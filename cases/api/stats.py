@@ -7,8 +7,6 @@ Thin by design: parameters are validated by `StatsParams`, the user's scope come
 
 from __future__ import annotations
 
-import importlib
-
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -20,9 +18,8 @@ from cases.api.exports import CSVRenderer, ExportMixin, XLSXRenderer
 from cases.api.params import STATS_PARAMETERS, StatsParams
 from cases.indicators import COUNTERWEIGHTS, INDICATOR_NAMES, INDICATORS, indicators_for
 from cases.ratio import DIMENSIONS, PERIODS, ratio_for
+from cases.review_stats import review_stats_for
 from teams.access import scope_for
-
-REVIEW_STATS_MODULE = "cases.review_stats"
 
 
 def _keys_and_names(keys: dict, labels: dict) -> dict:
@@ -309,17 +306,6 @@ class IndicatorStatsView(_StatsView):
         return Response({**body, "indicators": indicator_catalogue()})
 
 
-def review_engine():
-    """`cases.review_stats.review_stats_for`, or None while the reviews app does not provide it."""
-    try:
-        module = importlib.import_module(REVIEW_STATS_MODULE)
-    except ModuleNotFoundError as exc:
-        if exc.name != REVIEW_STATS_MODULE:
-            raise
-        return None
-    return getattr(module, "review_stats_for", None)
-
-
 class ReviewStatsView(_StatsView):
     """Final quality reviews (评查) by the same grouping and filters: count, average score, grades, deductions."""
 
@@ -333,10 +319,6 @@ class ReviewStatsView(_StatsView):
     )
     def get(self, request):
         kwargs = self.engine_kwargs(request)
-        engine = review_engine()
-        if engine is None:
-            empty = {"reviews": 0, "average_score": None, "grades": {}, "deductions": {}, "top_findings": []}
-            return Response(self.envelope(None, kwargs, [], empty))
-        report = engine(**kwargs)
+        report = review_stats_for(**kwargs)
         rows = [review_row(r) for r in report.rows]
         return Response(self.envelope(report, kwargs, rows, review_row(report.total)))
