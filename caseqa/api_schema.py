@@ -7,6 +7,7 @@ the plumbing gives to any operation are added here once, so the schema says what
 - 401 no or bad credentials; 403 signed in but not allowed (e.g. a read-only token writing);
 - 404 not found — unknown, or outside the caller's access (answered alike, see docs/access.md);
 - 409 a delete refused because records still refer to the object (DELETE only);
+- 415 a body in a media type the operation does not parse, or none named (operations with a body);
 - 429 too many requests for this token (the throttle).
 """
 
@@ -26,7 +27,9 @@ COMMON = {
     "429": "请求过于频繁 / too many requests",
 }
 DELETE_ONLY = {"409": "仍有记录引用该对象 / still referred to"}
-METHODS = ("get", "post", "put", "patch", "delete")
+WITH_BODY = {"415": "不支持请求体的媒体类型 / the body's media type is not accepted"}
+BODY_METHODS = ("post", "put", "patch")
+METHODS = ("get", *BODY_METHODS, "delete")
 
 
 def document_error_answers(result, generator, request, public):
@@ -39,6 +42,7 @@ def document_error_answers(result, generator, request, public):
             if operation is None:
                 continue
             answers = operation.setdefault("responses", {})
-            for code, text in {**COMMON, **(DELETE_ONLY if method == "delete" else {})}.items():
+            extra = DELETE_ONLY if method == "delete" else WITH_BODY if method in BODY_METHODS else {}
+            for code, text in {**COMMON, **extra}.items():
                 answers.setdefault(code, {"description": text, "content": {"application/json": {"schema": reference}}})
     return result

@@ -53,6 +53,22 @@ def test_schema_validates_without_warnings(tmp_path):
 
 
 @pytest.mark.django_db
+def test_a_body_in_a_media_type_not_parsed_is_a_documented_415(django_user_model):
+    """Any operation taking a body answers 415 to a media type it does not parse (schemathesis once sent
+    a body with no media type to POST /tokens/): the schema says so for each of them."""
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(django_user_model.objects.create_superuser("root", "root@example.org", None))
+    answer = client.generic("POST", "/api/v1/cases/", b"case_no=1", content_type="text/plain")
+    assert answer.status_code == 415 and "detail" in answer.json()
+    operations = [(path, method, op) for path, ops in _schema()["paths"].items() for method, op in ops.items()]
+    with_body = [(path, method) for path, method, op in operations if method in ("post", "put", "patch")]
+    assert with_body
+    assert [(p, m) for p, m, op in operations if (p, m) in with_body and "415" not in op["responses"]] == []
+
+
+@pytest.mark.django_db
 def test_schema_and_offline_docs_are_served(client, django_user_model):
     client.force_login(django_user_model.objects.create_user("reader"))
     schema = client.get("/api/schema/?format=json")
