@@ -264,7 +264,7 @@ requests = [e for e in web if e.get("event") == "request"]
 assert any(e["user"] == "smoke_admin" and e["path"] == "/api/v1/imports/" and e["status"] == 202 for e in requests), requests[-5:]
 assert all({"method", "path", "status", "duration_ms", "user", "outcome"} <= e.keys() for e in requests)
 imports = [e for e in worker if e.get("event") == "import"]
-assert any(e["user"] == "smoke_admin" and e["outcome"] == "written" and e["rows"] == 2 for e in imports), imports
+assert any(e["user"] == "smoke_admin" and e["outcome"] == "written" and e["counts"]["staff"] == 2 for e in imports), imports
 text = open(sys.argv[1], encoding="utf-8").read() + open(sys.argv[2], encoding="utf-8").read()
 for personal in ("检察官甲", "检察官乙", "127.0.0.2", "127.0.0.3"):
     assert personal not in text, personal

@@ -10,7 +10,10 @@ import logging
 from caseqa.logging_filters import mask_personal_data
 
 # The structured fields the product's own log lines carry (ops/requestlog.py, ops/observe.py).
-FIELDS = ("event", "method", "path", "status", "duration_ms", "user", "user_id", "outcome", "rows", "errors")
+FIELDS = (
+    *("event", "method", "path", "status", "duration_ms", "user", "user_id", "outcome"),
+    *("kind", "rows", "counts", "errors"),
+)
 
 
 class JsonFormatter(logging.Formatter):

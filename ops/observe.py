@@ -62,7 +62,10 @@ def observed_import(kind: str | None, user, dry_run: bool):
             "event": "import",
             "user": _user_name(user),
             "outcome": result,
+            "kind": kind or "workbook",
+            # Rows per kind of record (a staff file may also create its units and departments).
             "rows": sum(rows.values()),
+            "counts": rows,
             "errors": report.error_count,
             "duration_ms": round(seconds * 1000),
         },

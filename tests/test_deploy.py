@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 from django.db import connection
@@ -46,3 +48,21 @@ def test_the_environment_template_documents_every_setting():
         if re.match(r"^#?[A-Z][A-Z0-9_]+=", line):
             above = [x for x in lines[max(0, i - 6) : i] if x.startswith("# ")]
             assert above, f"no comment explains {line}"
+
+
+def test_the_smoke_run_through_nginx_passes_every_check(tmp_path):
+    """deploy/smoke.sh on this machine: nginx (TLS), gunicorn and the worker on PostgreSQL, checked over
+    HTTPS. It starts and stops its own processes and database; its output names each check."""
+    assert _nginx_available(), "nginx is missing: `make install` (scripts/install-system-deps.sh) installs it"
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "TESTING", "DJANGO_SETTINGS_MODULE")}
+    env |= {"PYTHON": sys.executable, "SMOKE_PG_ADMIN_URL": _pg_admin_url(), "TMPDIR": str(tmp_path)}
+    done = subprocess.run(
+        [str(REPO / "deploy" / "smoke.sh")], env=env, capture_output=True, text=True, timeout=600, cwd=REPO
+    )
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, output[-4000:]
+    passed = [line for line in output.splitlines() if line.startswith("smoke: PASS ")]
+    checks = ("/healthz", "/readyz", "HTTPS", "CSRF", "static files", "imported by the worker", "lockout", "/metrics")
+    for check in checks:
+        assert any(check in line for line in passed), f"{check!r} not among the passed checks:\n{output[-4000:]}"
+    assert "smoke: FAIL" not in output

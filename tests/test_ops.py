@@ -168,6 +168,7 @@ def test_one_line_per_import_names_user_outcome_rows_and_no_personal_data(org, t
         ("admin", "refused", 0, True),
         ("admin", "checked", 0, False),
     ]
+    assert (imports[0]["kind"], imports[0]["counts"]) == ("staff", {"staff": 1})
     assert all(e["duration_ms"] >= 0 for e in imports)
     for personal in ("李四", "王五"):
         assert personal not in product_log.getvalue()
