@@ -46,3 +46,11 @@ def pytest_collection_modifyitems(items):
         unmarked = not item.get_closest_marker("django_db") and not {"db", "transactional_db"} & set(names)
         if "django_db_setup" in names and unmarked:
             item.add_marker(pytest.mark.django_db)
+
+
+@pytest.fixture
+def world(db):
+    """The shared world of tests/builders.py: units A (with A1) and B, a team, cases, a login per role."""
+    from tests.builders import build_world
+
+    return build_world()

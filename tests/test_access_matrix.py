@@ -33,8 +33,8 @@ from cases.models import Charge
 from importjobs.models import ImportJob, WorkerHeartbeat
 from teams.api.auth import issue_token
 from teams.models import StaffRole
+from tests.builders import D, build_world, rolled_back
 from tests.factories import make_case
-from tests.test_access import D, build_world, rolled_back
 
 ROLES = ("clerk", "leader", "team_lead", "prosecutor", "reviewer", "review_lead", "outsider", "sibling")
 ALL = frozenset(ROLES)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime
 
-import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection
@@ -21,7 +20,6 @@ from teams import access
 from teams.api.auth import issue_token
 from teams.models import Membership
 from tests.factories import CaseFactory, MembershipFactory, ProsecutorFactory, TeamFactory
-from tests.test_access import build_world
 
 D = datetime.date
 YEAR = "date_from=2025-01-01&date_to=2025-12-31"
@@ -46,11 +44,6 @@ ENDPOINT_QUERIES = {
     f"/api/v1/stats/indicators/?group_by=month&{YEAR}": 3,  # events by month, events total, closed cases
     f"/api/v1/stats/reviews/?group_by=month&{YEAR}": 1,  # grades, scores and findings in one statement
 }
-
-
-@pytest.fixture
-def world(db):
-    return build_world()
 
 
 def _fresh(user):

@@ -9,7 +9,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from teams.api.auth import issue_token
-from tests.test_access import VISIBLE_CASES, build_world, rolled_back
+from tests.builders import VISIBLE_CASES, build_world, rolled_back
 
 ROLES = sorted(VISIBLE_CASES)
 D = datetime.date

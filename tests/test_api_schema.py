@@ -33,7 +33,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from teams.api.auth import issue_token
-from tests.test_access import build_world, rolled_back
+from tests.builders import build_world, rolled_back
 
 MAX_EXAMPLES = int(os.getenv("SCHEMATHESIS_MAX_EXAMPLES", "15"))
 ROLE_EXAMPLES = int(os.getenv("SCHEMATHESIS_ROLE_EXAMPLES", "5"))

@@ -16,8 +16,8 @@ from cases import rollup, services
 from cases.indicators import indicators_for
 from cases.models import Case
 from cases.ratio import RatioFilters, Scope, ratio_for
+from tests.builders import rolled_back
 from tests.factories import CaseFactory, DepartmentFactory, ProsecutorFactory, TeamFactory, UnitFactory
-from tests.test_access import rolled_back
 
 D = datetime.date
 YEAR = (D(2025, 1, 1), D(2025, 12, 31))

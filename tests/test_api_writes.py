@@ -12,15 +12,9 @@ from rest_framework.test import APIClient
 from cases.models import Case, ProceduralEvent
 from teams.api.auth import issue_token
 from teams.models import ApiToken
-from tests.test_access import build_world
-from tests.test_import_support import imported
+from tests.import_kit import imported
 
 D = datetime.date
-
-
-@pytest.fixture
-def world(db):
-    return build_world()
 
 
 def client_for(user) -> APIClient:

@@ -14,8 +14,7 @@ from rest_framework.test import APIClient
 from cases.case_numbers import normalise_case_no
 from cases.importer import run_import
 from cases.models import Case, ProceduralEvent
-from tests.test_access import build_world
-from tests.test_import_support import CASE_HEADER, EVENT_HEADER, imported, write_csv
+from tests.import_kit import CASE_HEADER, EVENT_HEADER, imported, write_csv
 
 D = datetime.date
 STORED = "990100检刑受〔2026〕00521号"
@@ -43,11 +42,6 @@ def test_round_brackets_change_only_around_a_year():
     # Round brackets elsewhere may belong to the number: left as written, not guessed at.
     assert normalise_case_no("检刑受〔2026〕12号(补)") == "检刑受〔2026〕12号(补)"
     assert normalise_case_no("检刑受(26)12号") == "检刑受(26)12号"
-
-
-@pytest.fixture
-def world(db):
-    return build_world()
 
 
 def api(user) -> APIClient:

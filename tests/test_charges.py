@@ -16,9 +16,9 @@ from cases.importer import run_import
 from cases.indicators import indicators_for
 from cases.models import Case, Charge, TeamSpecialisation
 from cases.ratio import RatioFilters, ratio_for
-from tests.test_access import build_world, rolled_back
+from tests.builders import rolled_back
+from tests.import_kit import CASE_HEADER, write_csv
 from tests.test_api_stats import YEAR, build_office
-from tests.test_import_support import CASE_HEADER, write_csv
 
 D = datetime.date
 
@@ -50,11 +50,6 @@ def test_catalogue_is_seeded_with_chapters(db):
         "滥用职权罪": 9,
     }
     assert {name: chapters[name] for name in expected} == expected
-
-
-@pytest.fixture
-def world(db):
-    return build_world()
 
 
 def api(user) -> APIClient:

@@ -23,7 +23,7 @@ from rest_framework.test import APIClient
 from cases import messages, services
 from cases.models import Case, ProceduralEvent
 from cases.views.forms import CaseRegistrationForm
-from tests.test_access import build_world
+from tests.builders import build_world
 from tests.test_concurrency import CONCURRENT, one_writer, run_together
 
 D = datetime.date

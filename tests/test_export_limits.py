@@ -15,12 +15,6 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from cases.views import pages
-from tests.test_access import build_world
-
-
-@pytest.fixture
-def world(db):
-    return build_world()
 
 
 def page_client(user) -> Client:

@@ -9,7 +9,7 @@ from cases.importer import run_import
 from cases.models import Case, ProceduralEvent
 from teams.models import Department, Membership, Prosecutor, Team, Unit
 from tests.factories import make_case
-from tests.test_import_support import CASE_HEADER, EVENT_HEADER, write_csv, write_xlsx
+from tests.import_kit import CASE_HEADER, EVENT_HEADER, write_csv, write_xlsx
 
 D = datetime.date
 

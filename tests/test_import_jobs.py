@@ -17,7 +17,7 @@ from cases.models import ProceduralEvent
 from importjobs.management.commands.import_worker import run_worker
 from importjobs.models import ImportJob, WorkerHeartbeat
 from tests.factories import make_case
-from tests.test_import_support import EVENT_HEADER
+from tests.import_kit import EVENT_HEADER
 
 D = datetime.date
 DB_BACKEND = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

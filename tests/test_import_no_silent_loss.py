@@ -12,7 +12,7 @@ from openpyxl import Workbook
 from cases.importer import run_import
 from cases.models import Case, ProceduralEvent
 from tests.factories import make_case
-from tests.test_import_support import CASE_HEADER, EVENT_HEADER, table_counts, write_xlsx
+from tests.import_kit import CASE_HEADER, EVENT_HEADER, table_counts, write_xlsx
 
 D = datetime.date
 

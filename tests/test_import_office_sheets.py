@@ -10,7 +10,7 @@ from cases.importer import run_import
 from cases.importer.headers import HEADERS, REQUIRED, canonical, guess_kind
 from cases.models import Case, ProceduralEvent
 from tests.factories import make_case
-from tests.test_import_support import table_counts, write_csv
+from tests.import_kit import table_counts, write_csv
 
 D = datetime.date
 

@@ -7,7 +7,7 @@ import pytest
 
 from cases.importer import run_import
 from tests.factories import make_case
-from tests.test_import_support import EVENT_HEADER, table_counts, write_csv
+from tests.import_kit import EVENT_HEADER, table_counts, write_csv
 
 D = datetime.date
 

@@ -6,7 +6,7 @@ import pytest
 
 from cases.importer import run_import
 from teams.models import Membership, Prosecutor, Team
-from tests.test_import_support import table_counts, write_csv
+from tests.import_kit import table_counts, write_csv
 
 D = datetime.date
 STAFF = ["staff_code", "name", "unit", "department", "role", "unit_code", "department_code"]

@@ -9,7 +9,7 @@ from django.core.management.base import CommandError
 from cases import rollup
 from cases.importer import run_import
 from cases.models import Case, ProceduralEvent
-from tests.test_import_support import EVENT_HEADER, table_counts, write_csv, write_xlsx
+from tests.import_kit import EVENT_HEADER, table_counts, write_csv, write_xlsx
 
 D = datetime.date
 CASES = ["case_no", "title", "unit", "department", "prosecutor", "team", "persons", "received_on", "closed_on"]

@@ -8,7 +8,7 @@ from cases import rollup
 from cases.importer import run_import
 from cases.models import Case, ProceduralEvent
 from tests.factories import make_case
-from tests.test_import_support import CASE_HEADER, EVENT_HEADER, table_counts, write_csv
+from tests.import_kit import CASE_HEADER, EVENT_HEADER, table_counts, write_csv
 
 D = datetime.date
 
@@ -257,7 +257,7 @@ def test_unit_and_department_by_code_or_name_and_created_on_first_sight(org, tod
 
 
 def test_rule6_against_the_closed_date_the_same_workbook_sets(org, today, tmp_path):
-    from tests.test_import_support import write_xlsx
+    from tests.import_kit import write_xlsx
 
     path = write_xlsx(
         tmp_path / "b.xlsx",

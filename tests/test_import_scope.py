@@ -21,9 +21,9 @@ from rest_framework.test import APIClient
 from cases.importer import run_import
 from cases.models import Case, ProceduralEvent
 from teams.models import Membership, Prosecutor
+from tests.builders import build_world
 from tests.factories import TeamFactory
-from tests.test_access import build_world
-from tests.test_import_support import imported, table_counts, write_xlsx
+from tests.import_kit import imported, table_counts, write_xlsx
 
 D = datetime.date
 PATHS = ("page", "api", "function")

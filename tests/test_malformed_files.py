@@ -27,7 +27,7 @@ from cases import rollup
 from cases.importer import run_import
 from cases.models import Case
 from tests.factories import make_case
-from tests.test_import_support import CASE_HEADER, EVENT_HEADER, table_counts
+from tests.import_kit import CASE_HEADER, EVENT_HEADER, table_counts
 
 D = datetime.date
 EXAMPLES = int(os.getenv("RELIABILITY_FUZZ_EXAMPLES", "25"))

@@ -13,7 +13,7 @@ from cases import services
 from cases.importer import run_import
 from cases.models import EventType, OutcomeChoice, ProceduralEvent
 from tests.factories import make_case
-from tests.test_import_support import table_counts, write_csv, write_xlsx
+from tests.import_kit import table_counts, write_csv, write_xlsx
 
 D = datetime.date
 HEADER = ["case_no", "event", "date", "persons", "prosecutor", "note", "outcome"]

@@ -15,7 +15,7 @@ from cases import rollup, services
 from cases.importer import run_import
 from cases.models import Case, ProceduralEvent, RatioFact
 from tests.factories import make_case
-from tests.test_import_support import EVENT_HEADER, write_xlsx
+from tests.import_kit import EVENT_HEADER, write_xlsx
 
 D = datetime.date
 TODAY = D(2025, 12, 31)

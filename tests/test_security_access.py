@@ -19,7 +19,7 @@ from rest_framework.test import APIClient
 from cases.models import ProceduralEvent
 from teams.api.auth import issue_token
 from teams.models import Prosecutor, StaffRole
-from tests.test_access import VISIBLE_CASES, build_world, rolled_back
+from tests.builders import VISIBLE_CASES, build_world, rolled_back
 from tests.test_security import _concrete, _patterns
 
 pytestmark = pytest.mark.django_db

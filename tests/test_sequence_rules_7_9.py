@@ -19,7 +19,7 @@ from cases.models import Case, ProceduralEvent
 from cases.sequence_rules import EventRecord, check_sequence
 from teams.models import StaffRole
 from tests.factories import CaseFactory, make_case
-from tests.test_import_support import CASE_HEADER, EVENT_HEADER, table_counts, write_csv, write_xlsx
+from tests.import_kit import CASE_HEADER, EVENT_HEADER, table_counts, write_csv, write_xlsx
 
 D = datetime.date
 TODAY = D(2025, 6, 30)
