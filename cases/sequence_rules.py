@@ -11,6 +11,7 @@ import datetime
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 EARLIEST_DATE = datetime.date(2000, 1, 1)
@@ -49,6 +50,20 @@ RULE_TITLES = {
     "needs_indictment": _("规则8：审判阶段的环节须以提起公诉为前提"),
     "case_line": _("规则9：刑事诉讼环节只适用于刑事案件"),
 }
+# What broke, per rule: rendered in the reader's language from the violation's parameters (`event` and
+# `needed` are event codes, shown as their labels; `line` a case line, shown as its label).
+MESSAGES = {
+    "date_range": _("%(event)s %(date)s：日期须在 %(earliest)s 至 %(today)s 之间"),
+    "needs_prosecution_review": _("%(event)s（%(date)s）之前没有审查起诉受理"),
+    "resubmission_needs_return": _("重新移送（%(date)s）之前没有尚未重新移送的退回补充侦查"),
+    "needs_predecessor": _("%(event)s（%(date)s）之前没有%(needed)s"),
+    "supplementary_limit": _("退回补充侦查（%(date)s）将是第%(rounds)d次"),
+    "one_extension_per_period": _("延长审查起诉期限（%(date)s）所在审查期限（自%(period_start)s起）已延长过"),
+    "after_closure": _("%(event)s（%(date)s）晚于审结日期%(closed_on)s"),
+    "one_intake": _("本案已有%(event)s，不能再受理一次（%(date)s）"),
+    "needs_indictment": _("%(event)s（%(date)s）之前没有提起公诉"),
+    "case_line": _("%(event)s（%(date)s）是刑事诉讼环节，本案属%(line)s条线"),
+}
 # Rules whose violation on a stored event is the case's fault (its closed date or line), not an event's.
 CASE_FIELD_RULES = frozenset({"after_closure", "case_line"})
 
@@ -70,11 +85,12 @@ class EventRecord:
 
 @dataclass
 class Violation:
-    """A broken sequence rule: which rule, which event broke it and which incoming event to blame."""
+    """A broken sequence rule: the rule's id, the event that broke it, the parameters of its message
+    (rendered in the reader's language when read) and which incoming event to blame."""
 
     rule: str
     event: EventRecord
-    message: str
+    params: dict = field(default_factory=dict)
     blamed: EventRecord | None = None
     details: dict = field(default_factory=dict)
 
@@ -82,17 +98,27 @@ class Violation:
     def rule_title(self) -> str:
         return str(RULE_TITLES[self.rule])
 
+    @property
+    def message(self) -> str:
+        shown = {"date": self.event.date, **self.params, "event": label(self.event.code)}
+        if "needed" in shown:
+            shown["needed"] = label(shown["needed"])
+        if "line" in shown:
+            shown["line"] = line_label(shown["line"])
+        return str(MESSAGES[self.rule]) % shown
+
     def __str__(self) -> str:
-        return f"{self.rule_title}：{self.message}"
+        return gettext("%(rule)s：%(message)s") % {"rule": self.rule_title, "message": self.message}
 
 
 def label(code: str) -> str:
-    """The Chinese label of an event code, for messages (falls back to the code)."""
+    """The label of an event code in the active language, for messages (falls back to the code)."""
     from cases.catalogue_seed import CRIMINAL_2020_EVENTS
 
-    for c, zh, _en, _kind in CRIMINAL_2020_EVENTS:
+    english = (get_language() or "").startswith("en")
+    for c, zh, en, _kind in CRIMINAL_2020_EVENTS:
         if c == code:
-            return zh
+            return en if english else zh
     return code
 
 
@@ -128,65 +154,35 @@ def _violations(
     for event in ordered(events):
         code = event.code
         if line != CRIMINAL_LINE:
-            found.append(
-                Violation(
-                    "case_line", event, f"{label(code)}（{event.date}）是刑事诉讼环节，本案属{line_label(line)}条线"
-                )
-            )
+            found.append(Violation("case_line", event, {"line": line}))
         if code in ONE_INTAKE_CODES and code in seen:
-            found.append(Violation("one_intake", event, f"本案已有{label(code)}，不能再受理一次（{event.date}）"))
+            found.append(Violation("one_intake", event))
         if code in NEEDS_INDICTMENT and (first_indictment is None or first_indictment > event.date):
-            found.append(Violation("needs_indictment", event, f"{label(code)}（{event.date}）之前没有提起公诉"))
+            found.append(Violation("needs_indictment", event))
         if event.incoming and not (EARLIEST_DATE <= event.date <= today):
-            found.append(
-                Violation("date_range", event, f"{label(code)} {event.date}：日期须在 {EARLIEST_DATE} 至 {today} 之间")
-            )
+            found.append(Violation("date_range", event, {"earliest": EARLIEST_DATE, "today": today}))
         if code in NEEDS_PROSECUTION_REVIEW and "prosecution_review" not in seen:
-            found.append(
-                Violation(
-                    "needs_prosecution_review",
-                    event,
-                    f"{label(code)}（{event.date}）之前没有审查起诉受理",
-                )
-            )
+            found.append(Violation("needs_prosecution_review", event))
         needed = NEEDS_PREDECESSOR.get(code)
         if needed and needed not in seen:
-            found.append(Violation("needs_predecessor", event, f"{label(code)}（{event.date}）之前没有{label(needed)}"))
+            found.append(Violation("needs_predecessor", event, {"needed": needed}))
         if code == "resubmission":
             if not open_return:
-                found.append(
-                    Violation(
-                        "resubmission_needs_return",
-                        event,
-                        f"重新移送（{event.date}）之前没有尚未重新移送的退回补充侦查",
-                    )
-                )
+                found.append(Violation("resubmission_needs_return", event))
             open_return = False
         if code == "supplementary_investigation":
             supplementary_rounds += 1
             open_return = True
             if supplementary_rounds > MAX_SUPPLEMENTARY_ROUNDS:
-                found.append(
-                    Violation(
-                        "supplementary_limit",
-                        event,
-                        f"退回补充侦查（{event.date}）将是第{supplementary_rounds}次",
-                    )
-                )
+                found.append(Violation("supplementary_limit", event, {"rounds": supplementary_rounds}))
         if code in REVIEW_PERIOD_STARTS:
             period_start = event.date
         if code == "review_extension" and period_start is not None:
             if period_start in extension_periods:
-                found.append(
-                    Violation(
-                        "one_extension_per_period",
-                        event,
-                        f"延长审查起诉期限（{event.date}）所在审查期限（自{period_start}起）已延长过",
-                    )
-                )
+                found.append(Violation("one_extension_per_period", event, {"period_start": period_start}))
             extension_periods.add(period_start)
         if code in REVIEW_STAGE_ONLY and closed_on is not None and event.date > closed_on:
-            found.append(Violation("after_closure", event, f"{label(code)}（{event.date}）晚于审结日期{closed_on}"))
+            found.append(Violation("after_closure", event, {"closed_on": closed_on}))
         seen.add(code)
     return found
 

@@ -96,7 +96,9 @@ def violation_field(violation: Violation, on_case: bool = False) -> str:
 
 
 def sequence_error_body(error: SequenceRuleError, on_case: bool = False) -> dict:
-    """{field: [messages], "violations": [{field, rule, rule_title, message, event, date}]} for a 400."""
+    """{field: [messages], "violations": [{field, rule, rule_title, message, params, event, date}]} for a 400.
+
+    `rule` and `params` let a client render the message itself; `message` is in the request's language."""
     body: dict = {}
     details = []
     for violation in error.violations:
@@ -108,6 +110,7 @@ def sequence_error_body(error: SequenceRuleError, on_case: bool = False) -> dict
                 "rule": violation.rule,
                 "rule_title": violation.rule_title,
                 "message": violation.message,
+                "params": {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in violation.params.items()},
                 "event": violation.event.code,
                 "date": violation.event.date.isoformat(),
             }
