@@ -32,25 +32,19 @@ from django.db import connections
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Coalesce, Least
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cases.facts import BASES, COHORT, FLOW, PERIOD_TRUNC, case_kwargs, case_path, through_case
+from cases.facts import COHORT, FLOW, PERIOD_TRUNC, case_kwargs, case_path, through_case
 from cases.models import Case, ProceduralEvent
 from cases.outcomes import ACQUITTED, AMENDED, ARREST_APPROVED, ARREST_REFUSED, REMANDED
 from cases.ratio import (
-    DIMENSIONS,
     EVERYTHING,
-    KEY_COLUMNS,
-    PERIODS,
     RatioFilters,
-    RatioQueryError,
     Scope,
     attach_codes,
-    filter_ids,
-    parse_group_by,
     period_label,
 )
+from cases.stats_query import StatsQuery
 
 LOWER, HIGHER = "lower", "higher"
 
@@ -436,20 +430,13 @@ def indicators_for(
     scope: Scope = EVERYTHING,
 ) -> IndicatorReport:
     """The §9 indicators per group over an inclusive date range, with the grouping and filters of the ratio."""
-    group_by = parse_group_by(group_by)
-    if basis not in BASES:
-        raise RatioQueryError("basis", f"unknown basis {basis!r}; allowed: {', '.join(BASES)}")
-    today = timezone.localdate()
-    date_from = date_from or datetime.date(today.year, 1, 1)
-    date_to = date_to or today
-    if date_from > date_to:
-        raise RatioQueryError("date_from", f"date_from {date_from} is after date_to {date_to}")
-    columns = filter_ids(filters or RatioFilters())
-    periods = tuple(p for p in PERIODS if p in group_by)
-    dims = [d for d in DIMENSIONS if d in group_by]
-    key_columns = tuple(KEY_COLUMNS[d][0] for d in dims)
+    query = StatsQuery.build(
+        group_by=group_by, basis=basis, date_from=date_from, date_to=date_to, filters=filters, scope=scope
+    )
+    date_from, date_to = query.date_from, query.date_to
+    columns, periods, dims, key_columns = query.columns, query.periods, query.dims, query.key_columns
 
-    case_q = scope.case_q()
+    case_q = query.scope.case_q()
     grouped: dict[tuple, dict[str, int]] = {}
     totals: dict[str, int] = {}
     if case_q is not None:
@@ -463,7 +450,7 @@ def indicators_for(
     attach_codes(rows, dims)
     rows.sort(key=lambda r: tuple((v is None, str(v)) for v in r.keys.values()))  # by code, as the ratio
     total = IndicatorRow(keys={}, values=_values(totals))
-    return IndicatorReport(rows, total, basis, date_from, date_to, group_by)
+    return IndicatorReport(rows, total, basis, date_from, date_to, list(query.group_by))
 
 
 __all__ = [

@@ -15,85 +15,25 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db import connections
 from django.db.models import F, Q, Sum
 from django.db.models.functions import TruncQuarter, TruncYear
-from django.utils import timezone
 
-from cases.facts import BASES, FLOW, ZERO_NONE, case_kwargs, fact_querysets
+from cases.facts import FLOW, ZERO_NONE, case_kwargs, fact_querysets
 from cases.models import Case, Chapter, Charge, RatioFact
 from cases.rollup import LEVEL_KEYS
-from teams.models import Department, Prosecutor, Team, Unit
-
-PERIODS = ("month", "quarter", "year")
-# Charges cut by the case's MAIN charge (DOMAIN §3): each case counts once, so groups add up to the total.
-DIMENSIONS = ("unit", "department", "team", "prosecutor", "line", "category", "charge", "charge_chapter")
-GROUP_BY_CHOICES = PERIODS + DIMENSIONS
-# Dimension → (fact column, model whose code names it, the code field)
-KEY_COLUMNS = {
-    "unit": ("unit_id", Unit, "code"),
-    "department": ("department_id", Department, "code"),
-    "team": ("team_id", Team, "team_code"),
-    "prosecutor": ("prosecutor_id", Prosecutor, "staff_code"),
-    "line": ("line", None, None),
-    "category": ("category", None, None),
-    "charge": ("main_charge_id", Charge, "code"),
-    "charge_chapter": ("charge_chapter", None, None),
-}
-
-
-class RatioQueryError(ValueError):
-    """A request the engine cannot answer; `field` names the offending parameter."""
-
-    def __init__(self, field: str, message: str):
-        self.field = field
-        super().__init__(message)
-
-
-@dataclass
-class Scope:
-    """What a user may see: cases of these units, teams or prosecutors (`everything` for superusers)."""
-
-    everything: bool = False
-    unit_ids: frozenset[int] = frozenset()
-    team_ids: frozenset[int] = frozenset()
-    prosecutor_ids: frozenset[int] = frozenset()
-
-    def case_q(self) -> Q | None:
-        """A Q over Case fields, or None when nothing may be seen."""
-        if self.everything:
-            return Q()
-        q = Q(pk__in=[])
-        if self.unit_ids:
-            q |= Q(unit_id__in=self.unit_ids)
-        if self.team_ids:
-            q |= Q(team_id__in=self.team_ids)
-        if self.prosecutor_ids:
-            q |= Q(prosecutor_id__in=self.prosecutor_ids)
-        return q if q.children[1:] else None
-
-    def columns(self) -> set[str]:
-        """The roll-up columns this scope filters on."""
-        used = {"unit_id": self.unit_ids, "team_id": self.team_ids, "prosecutor_id": self.prosecutor_ids}
-        return set() if self.everything else {column for column, ids in used.items() if ids}
-
-    def fact_q(self) -> Q | None:
-        """The same scope over `RatioFact` columns (team "none" is stored as 0)."""
-        if self.everything:
-            return Q()
-        parts = []
-        if self.unit_ids:
-            parts.append(Q(unit_id__in=self.unit_ids))
-        if self.team_ids:
-            parts.append(Q(team_id__in=self.team_ids))
-        if self.prosecutor_ids:
-            parts.append(Q(prosecutor_id__in=self.prosecutor_ids))
-        if not parts:
-            return None
-        q = parts[0]
-        for part in parts[1:]:
-            q |= part
-        return q
-
-
-EVERYTHING = Scope(everything=True)
+from cases.stats_query import (  # noqa: F401  (the engine's parameters, imported from here by callers)
+    CHAPTER_NUMERALS,
+    DIMENSIONS,
+    EVERYTHING,
+    GROUP_BY_CHOICES,
+    KEY_COLUMNS,
+    PERIODS,
+    RatioFilters,
+    RatioQueryError,
+    Scope,
+    StatsQuery,
+    filter_ids,
+    parse_chapter,
+    parse_group_by,
+)
 
 
 def format_ratio(items: int, cases: int) -> tuple[float | None, str | None, float | None]:
@@ -161,75 +101,6 @@ class RatioReport:
     total: RatioRow
 
 
-@dataclass
-class RatioFilters:
-    """Attribution filters by code (None: no filter)."""
-
-    unit: str | None = None
-    department: str | None = None
-    team: str | None = None
-    prosecutor: str | None = None
-    line: str | None = None
-    category: str | None = None
-    charge: str | None = None
-    charge_chapter: str | None = None
-
-
-def parse_group_by(value: str | list[str] | None) -> list[str]:
-    if not value:
-        return []
-    parts = value.split(",") if isinstance(value, str) else list(value)
-    parts = [p.strip() for p in parts if p.strip()]
-    unknown = [p for p in parts if p not in GROUP_BY_CHOICES]
-    if unknown:
-        raise RatioQueryError(
-            "group_by", f"unknown grouping {', '.join(unknown)}; allowed: {', '.join(GROUP_BY_CHOICES)}"
-        )
-    return list(dict.fromkeys(parts))
-
-
-def filter_ids(filters: RatioFilters) -> dict[str, object]:
-    """Resolve filter codes (or exact names for units and departments) to fact-column values."""
-    resolved: dict[str, object] = {}
-    for dim in DIMENSIONS:
-        value = getattr(filters, dim)
-        if value in (None, ""):
-            continue
-        column, model, code_field = KEY_COLUMNS[dim]
-        if dim == "charge_chapter":
-            resolved[column] = parse_chapter(value)
-            continue
-        if model is None:
-            choices = Case.Line if dim == "line" else Case.Category
-            if value not in choices.values:
-                raise RatioQueryError(dim, f"unknown {dim} {value!r}; allowed: {', '.join(choices.values)}")
-            resolved[column] = value
-            continue
-        candidates = model.objects.filter(**{code_field: value})
-        if dim in ("unit", "department", "charge") and not candidates.exists():
-            candidates = model.objects.filter(name=value)
-            if dim == "department" and "unit_id" in resolved:
-                # Department names repeat across units (第一检察部); the unit filter disambiguates.
-                candidates = candidates.filter(unit_id=resolved["unit_id"])
-        ids = list(candidates.values_list("pk", flat=True)[:2])
-        if len(ids) != 1:
-            raise RatioQueryError(dim, f"unknown {dim} {value!r}" if not ids else f"ambiguous {dim} {value!r}")
-        resolved[column] = ids[0]
-    return resolved
-
-
-CHAPTER_NUMERALS = ("一", "二", "三", "四", "五", "六", "七", "八", "九", "十")
-
-
-def parse_chapter(value: str | int) -> int:
-    """A chapter of the Criminal Law from `6`, `第六章` or its full label; RatioQueryError otherwise."""
-    text = str(value).strip()
-    for number, label in Chapter.choices:
-        if text in (str(number), f"第{CHAPTER_NUMERALS[number - 1]}章", str(label)):
-            return number
-    raise RatioQueryError("charge_chapter", f"unknown charge_chapter {value!r}; allowed: 1–10 or 第一章…第十章")
-
-
 def rollup_columns(columns: dict[str, object]) -> dict[str, object]:
     """Resolved filters as roll-up lookups: the roll-up keeps the main charge, a chapter is its charges."""
     columns = dict(columns)
@@ -285,19 +156,11 @@ def ratio_for(
     scope: Scope = EVERYTHING,
 ) -> RatioReport:
     """Cases, items and the ratio per group over an inclusive date range (DOMAIN.md §4)."""
-    group_by = parse_group_by(group_by)
-    if basis not in BASES:
-        raise RatioQueryError("basis", f"unknown basis {basis!r}; allowed: {', '.join(BASES)}")
-    today = timezone.localdate()
-    date_from = date_from or datetime.date(today.year, 1, 1)
-    date_to = date_to or today
-    if date_from > date_to:
-        raise RatioQueryError("date_from", f"date_from {date_from} is after date_to {date_to}")
-    filters = filters or RatioFilters()
-    columns = filter_ids(filters)
-    periods = tuple(p for p in PERIODS if p in group_by)
-    dims = [d for d in DIMENSIONS if d in group_by]
-    key_columns = tuple(KEY_COLUMNS[d][0] for d in dims)
+    query = StatsQuery.build(
+        group_by=group_by, basis=basis, date_from=date_from, date_to=date_to, filters=filters, scope=scope
+    )
+    date_from, date_to, scope = query.date_from, query.date_to, query.scope
+    columns, periods, dims, key_columns = query.columns, query.periods, query.dims, query.key_columns
 
     groups: dict[tuple, RatioRow] = {}
     total = RatioRow(keys={})
@@ -332,7 +195,7 @@ def ratio_for(
     rows = list(groups.values())
     attach_codes(rows, dims)
     rows.sort(key=lambda r: tuple((v is None, str(v)) for v in r.keys.values()))
-    return RatioReport(basis, date_from, date_to, group_by, rows, total)
+    return RatioReport(basis, date_from, date_to, list(query.group_by), rows, total)
 
 
 def _through_charges(add, n_periods: int, key_columns: tuple[str, ...], fact_keys: tuple[str, ...]):

@@ -17,23 +17,18 @@ from decimal import ROUND_HALF_UP, Context, Decimal
 from django.db import connections, router
 from django.db.models import DateField, F, Q
 from django.db.models.functions import Cast, TruncMonth, TruncQuarter, TruncYear
-from django.utils import timezone
 
-from cases.facts import BASES, FLOW, case_kwargs, case_path
+from cases.facts import FLOW, case_kwargs, case_path
 from cases.models import Dimension, Finding, Grade, QualityReview, ReviewItem
 from cases.ratio import (
-    DIMENSIONS,
     EVERYTHING,
     KEY_COLUMNS,
-    PERIODS,
     RatioFilters,
-    RatioQueryError,
     Scope,
     attach_codes,
-    filter_ids,
-    parse_group_by,
     period_label,
 )
+from cases.stats_query import StatsQuery
 
 TOP_FINDINGS = 5
 TRUNC = {"month": TruncMonth, "quarter": TruncQuarter, "year": TruncYear}
@@ -171,17 +166,11 @@ def review_stats_for(
     `basis` is accepted and checked so callers pass the ratio's parameters unchanged; reviews have
     one date that matters (the final date), so both bases give the same answer.
     """
-    group_by = parse_group_by(group_by)
-    if basis not in BASES:
-        raise RatioQueryError("basis", f"unknown basis {basis!r}; allowed: {', '.join(BASES)}")
-    today = timezone.localdate()
-    date_from = date_from or datetime.date(today.year, 1, 1)
-    date_to = date_to or today
-    if date_from > date_to:
-        raise RatioQueryError("date_from", f"date_from {date_from} is after date_to {date_to}")
-    columns = filter_ids(filters or RatioFilters())
-    periods = [p for p in PERIODS if p in group_by]
-    dims = [d for d in DIMENSIONS if d in group_by]
+    query = StatsQuery.build(
+        group_by=group_by, basis=basis, date_from=date_from, date_to=date_to, filters=filters, scope=scope
+    )
+    group_by, date_from, date_to, scope = list(query.group_by), query.date_from, query.date_to, query.scope
+    columns, periods, dims = query.columns, list(query.periods), query.dims
 
     total = ReviewRow(keys={})
     scope_q = scope.case_q()
