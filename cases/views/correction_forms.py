@@ -6,9 +6,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from caseqa.widgets import DateInput
+from cases import services
 from cases.models import Case, OutcomeChoice, ProceduralEvent
 from cases.outcomes import choices_for
-from cases.services import today
 from cases.views.forms import CaseForm
 from teams.models import Prosecutor
 
@@ -81,7 +81,7 @@ class CloseForm(Correction):
 
     def clean_closed_on(self):
         value = self.cleaned_data["closed_on"]
-        if value > today():
+        if value > services.today():
             raise forms.ValidationError(_("审结日期不得晚于今天"))
         return value
 
