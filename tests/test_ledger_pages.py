@@ -309,3 +309,13 @@ def test_a_team_of_another_unit_cannot_be_chosen(ledger):
     response = ledger.client.post(reverse("cases:case_edit", args=[case.pk]), case_body(case, team=foreign.pk))
     assert response.status_code == 400 and "team" in response.context["form"].errors
     assert Case.objects.get(pk=case.pk).team_id is None
+
+
+def test_the_correction_pages_read_in_english(ledger):
+    event = event_of(ledger.case, "review_extension")
+    page = ledger.client.get(edit_url(event), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Correct an event" in page and "Reason for the correction" in page
+    case_page = ledger.client.get(reverse("cases:detail", args=[ledger.case.pk]), HTTP_ACCEPT_LANGUAGE="en")
+    text = case_page.content.decode()
+    assert "Correct the case" in text and "Changes (before → after)" in text
+    assert "does not close a case by itself" in text

@@ -187,7 +187,7 @@ def case_close(request: HttpRequest, pk: int) -> HttpResponse:
         changes = {"closed_on": data["closed_on"]}
         return services.update_case(case, changes, version=data["version"], reason=data["reason"])
 
-    return _handle(request, case, form, CASE_CLOSE, write, _("已审结"))
+    return _handle(request, case, form, CASE_CLOSE, write, _("已记录审结"))
 
 
 @login_required
