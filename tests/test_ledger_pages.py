@@ -114,6 +114,7 @@ def test_a_stale_event_form_shows_what_changed_meanwhile_and_saves_nothing(ledge
     text = response.content.decode()
     assert "未保存：该诉讼环节在您打开后已被他人更改" in text and "备注</strong>：— → 他人先改" in text
     assert 'name="version" value="2"' in text and "我的更正" in text  # shown again at the new version, input kept
+    assert "您也修改了此项" in text  # both changed the note: the clerk decides
     event.refresh_from_db()
     assert event.note == "他人先改" and event.version == 2
 
@@ -214,6 +215,23 @@ def test_a_case_correction_needs_a_reason_and_a_fresh_version(ledger):
     text = response.content.decode()
     assert "未保存：该案件在您打开后已被他人更改" in text and "诉讼环节</strong>：— → 有登记、更正或删除" in text
     assert Case.objects.get(pk=case.pk).title == case.title
+
+
+def test_after_a_conflict_the_form_carries_the_others_change_so_a_second_submit_keeps_both(ledger):
+    case = ledger.case
+    url = reverse("cases:case_edit", args=[case.pk])
+    stale = case_body(case, persons=3, reason="人数登记错误")
+    services.update_case(case, {"title": "他人改名"}, version=case.version, reason="他人")
+    response = ledger.client.post(url, stale)
+    assert response.status_code == 409
+    form = response.context["form"]
+    assert "案件名称</strong>：某某涉嫌盗窃案" in response.content.decode()
+    assert form["title"].value() == "他人改名" and str(form["persons"].value()) == "3"  # theirs, and mine
+    assert "您也修改了此项" not in response.content.decode()
+    again = {name: form[name].value() for name in form.fields if form[name].value() is not None}
+    assert ledger.client.post(url, again).status_code == 302
+    case.refresh_from_db()
+    assert (case.title, case.persons) == ("他人改名", 3)
 
 
 def test_closing_a_case_explicitly_and_reopening_it(ledger):

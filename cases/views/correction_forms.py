@@ -24,10 +24,39 @@ class Correction(forms.Form):
     )
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
-    def rebase(self, version: int) -> None:
-        """Show the form again (after a conflict) at the record's current version, the clerk's input kept."""
+    # Form field → the record's field, for carrying over what others changed meanwhile (`rebase`).
+    tracked: dict[str, str] = {}
+
+    def rebase(self, current, expected: int, changes) -> list[str]:
+        """Show the form again after a conflict, at the record's current version: a field another writer
+        changed and this clerk left as read takes the current value (a second submit must not undo it);
+        one both changed keeps the clerk's input. Returns the record's fields both changed."""
         self.data = self.data.copy()
-        self.data[self.add_prefix("version")] = str(version)
+        self.data[self.add_prefix("version")] = str(current.version)
+        then = current.history.filter(version__lte=expected).order_by("-version", "-history_date").first()
+        both = []
+        for change in changes:
+            name = next((f for f, m in self.tracked.items() if m == change.field and f in self.fields), None)
+            if name is None or then is None:
+                continue
+            if _key(self.cleaned_data.get(name)) == _key(self.record_value(name, then)):
+                field = self.fields[name]
+                shown = field.widget.format_value(field.prepare_value(self.record_value(name, current)))
+                self.data[self.add_prefix(name)] = shown[0] if isinstance(shown, list) else (shown or "")
+            else:
+                both.append(change.field)
+        return both
+
+    def record_value(self, name: str, record):
+        """The value of form field `name` on `record` (the row or one of its history entries)."""
+        return getattr(record, self.tracked[name])
+
+
+def _key(value):
+    """A value as compared across a form and a record: a row by its pk, blank as None."""
+    if value in ("", None):
+        return None
+    return getattr(value, "pk", value)
 
 
 # The case's fields a correction may change here; received date and items are derived, closed date has
@@ -54,6 +83,7 @@ class CaseCorrectionForm(CaseForm, Correction):
         fields = CASE_CORRECTION_FIELDS
 
     field_order = [*CASE_CORRECTION_FIELDS, "reason", "version"]
+    tracked = {name: name for name in CASE_CORRECTION_FIELDS}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -106,7 +136,7 @@ def typed_outcomes(event: ProceduralEvent) -> str:
     """An event's outcomes as a clerk types them (``批准逮捕:2;不批准逮捕:1``, one outcome by its name)."""
     if not event.outcomes:
         return ""
-    labels = dict(OutcomeChoice.objects.filter(event_type=event.event_type).values_list("code", "label_zh"))
+    labels = dict(OutcomeChoice.objects.filter(event_type_id=event.event_type_id).values_list("code", "label_zh"))
     if len(event.outcomes) == 1:
         return labels.get(next(iter(event.outcomes)), next(iter(event.outcomes)))
     return ";".join(f"{labels.get(code, code)}:{n}" for code, n in event.outcomes.items())
@@ -129,6 +159,10 @@ class EventCorrectionForm(Correction):
     )
 
     field_order = ["date", "persons", "prosecutor", "note", "outcome", "reason", "version"]
+    tracked = {"date": "date", "persons": "persons", "prosecutor": "prosecutor", "note": "note", "outcome": "outcomes"}
+
+    def record_value(self, name: str, record):
+        return typed_outcomes(record) if name == "outcome" else super().record_value(name, record)
 
     def __init__(self, *args, event: ProceduralEvent, **kwargs):
         self.has_outcomes = bool(choices_for(event.event_type).codes)

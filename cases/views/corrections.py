@@ -68,8 +68,9 @@ def _attempt(form: Correction, write: Callable[[], object]) -> tuple[bool, dict]
     try:
         write()
     except services.StaleVersionError as exc:
-        form.rebase(exc.current.version)
-        return False, {"conflict": versions.changes_since(exc.current, exc.expected), "status": 409}
+        changes = versions.changes_since(exc.current, exc.expected)
+        both = form.rebase(exc.current, exc.expected, changes)
+        return False, {"conflict": changes, "changed_by_both": both, "status": 409}
     except services.SequenceRuleError as exc:
         return False, {"violations": exc.violations}
     except ValidationError as exc:
