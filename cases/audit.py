@@ -126,18 +126,19 @@ def _entries(model, records, names, subject, labels: _Labels) -> list[Entry]:
         previous[record.id] = record
         entry = Entry(record.history_date, _who(record), subject(record), record.history_type, "")
         entry.reason = record.history_change_reason or ""
-        for name in names:
-            after = labels.value(model, name, record)
+        compared = record.history_type == "-" or (record.history_type == "~" and before is not None)
+        for name in names if compared else ():  # a creation lists nothing: its subject says what it is
             if record.history_type == "-":
-                old, new = after, ""
-            elif record.history_type == "~" and before is not None:
-                old, new = labels.value(model, name, before), after
+                old, new = labels.value(model, name, record), ""
             else:
-                continue
+                attname = model._meta.get_field(name).attname
+                if getattr(before, attname) == getattr(record, attname):
+                    continue  # unchanged: no label looked up
+                old, new = labels.value(model, name, before), labels.value(model, name, record)
             if old != new:
                 label = str(model._meta.get_field(name).verbose_name)
                 entry.changes.append(FieldChange(name, label, old, new))
-        if entry.action != "~" or entry.changes:
+        if entry.action != "~" or entry.changes or before is None:  # a write that changed nothing shown: left out
             found.append(entry)
     return found
 
