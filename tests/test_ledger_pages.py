@@ -337,3 +337,14 @@ def test_the_correction_pages_read_in_english(ledger):
     text = case_page.content.decode()
     assert "Correct the case" in text and "Changes (before → after)" in text
     assert "does not close a case by itself" in text
+
+
+def test_a_blank_handling_prosecutor_reads_the_cases_as_when_logged(ledger):
+    event = event_of(ledger.case, "review_extension")
+    other = ledger.prosecutors[1]
+    assert ledger.client.post(edit_url(event), event_body(event, prosecutor=other.pk)).status_code == 302
+    event.refresh_from_db()
+    assert event.prosecutor == other
+    assert ledger.client.post(edit_url(event), event_body(event, prosecutor="")).status_code == 302
+    event.refresh_from_db()
+    assert event.prosecutor == ledger.case.prosecutor

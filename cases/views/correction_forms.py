@@ -165,6 +165,7 @@ class EventCorrectionForm(Correction):
         return typed_outcomes(record) if name == "outcome" else super().record_value(name, record)
 
     def __init__(self, *args, event: ProceduralEvent, **kwargs):
+        self.event = event
         self.has_outcomes = bool(choices_for(event.event_type).codes)
         kwargs.setdefault(
             "initial",
@@ -185,7 +186,9 @@ class EventCorrectionForm(Correction):
     def changes(self) -> dict:
         """Keyword arguments for `services.update_event` (the outcome only where the type has choices)."""
         data = self.cleaned_data
-        changes = {name: data[name] for name in ("date", "persons", "prosecutor", "note")}
+        changes = {name: data[name] for name in ("date", "persons", "note")}
+        # Blank reads "the case's prosecutor", as when the event was logged (`services.log_event`).
+        changes["prosecutor"] = data["prosecutor"] or self.event.case.prosecutor
         if self.has_outcomes:
             changes["outcomes"] = data["outcome"]
         return changes
