@@ -348,3 +348,12 @@ def test_a_blank_handling_prosecutor_reads_the_cases_as_when_logged(ledger):
     assert ledger.client.post(edit_url(event), event_body(event, prosecutor="")).status_code == 302
     event.refresh_from_db()
     assert event.prosecutor == ledger.case.prosecutor
+
+
+def test_a_reason_longer_than_the_history_keeps_is_a_form_error(ledger):
+    event = event_of(ledger.case, "review_extension")
+    response = ledger.client.post(edit_url(event), event_body(event, note="x", reason="理" * 101))
+    assert response.status_code == 400 and "reason" in response.context["form"].errors
+    event.refresh_from_db()
+    assert event.note == "" and event.version == 1
+    assert ledger.client.post(edit_url(event), event_body(event, note="x", reason="理" * 100)).status_code == 302

@@ -12,13 +12,16 @@ from cases.outcomes import choices_for
 from cases.views.forms import CaseForm
 from teams.models import Prosecutor
 
+# The history's `history_change_reason` column (django-simple-history: varchar(100)).
+REASON_MAX_LENGTH = 100
+
 
 class Correction(forms.Form):
     """What every correction carries: why (kept in the history) and the version the clerk read."""
 
     reason = forms.CharField(
         label=_("更正理由"),
-        max_length=300,
+        max_length=REASON_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2}),
         error_messages={"required": _("请填写更正理由：变更记录保存该理由")},
     )
