@@ -357,3 +357,15 @@ def test_a_reason_longer_than_the_history_keeps_is_a_form_error(ledger):
     event.refresh_from_db()
     assert event.note == "" and event.version == 1
     assert ledger.client.post(edit_url(event), event_body(event, note="x", reason="理" * 100)).status_code == 302
+
+
+def test_correcting_an_event_deleted_meanwhile_says_so_and_saves_nothing(ledger):
+    event = event_of(ledger.case, "review_extension")
+    body = event_body(event, note="我的更正")
+    services.delete_event(event, reason="他人删除")
+    response = ledger.client.post(edit_url(event), body, follow=True)
+    assert "该诉讼环节已被他人删除，未保存" in response.content.decode()
+    assert not ProceduralEvent.objects.filter(pk=event.pk).exists()
+    other = make_case(ledger.prosecutors[0], [("arrest_review", D(2025, 4, 1))])
+    foreign = reverse("cases:event_edit", args=[other.pk, event.pk])  # never an event of that case
+    assert ledger.client.get(foreign).status_code == 404

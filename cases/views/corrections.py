@@ -16,7 +16,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -49,9 +49,18 @@ def _writable_case(request: HttpRequest, pk: int) -> Case:
     return get_object_or_404(queryset, pk=pk)
 
 
-def _event_of(case: Case, event_pk: int) -> ProceduralEvent:
+def _event_of(case: Case, event_pk: int) -> ProceduralEvent | None:
+    """The case's event, or None once deleted (the page says so; an id never of this case is a 404)."""
     queryset = ProceduralEvent.objects.select_related("event_type", "prosecutor", "case")
-    return get_object_or_404(queryset, pk=event_pk, case=case)
+    event = queryset.filter(pk=event_pk, case=case).first()
+    if event is None and not ProceduralEvent.history.filter(id=event_pk, case_id=case.pk).exists():
+        raise Http404
+    return event
+
+
+def _gone(request: HttpRequest, case: Case) -> HttpResponse:
+    messages.error(request, _("该诉讼环节已被他人删除，未保存"))
+    return redirect(_history_url(case))
 
 
 def _data(request: HttpRequest):
@@ -99,8 +108,7 @@ def _handle(request, case, form, page: Page, write, done: str, event=None) -> Ht
         try:
             saved, extra = _attempt(form, lambda: write(form.cleaned_data))
         except ProceduralEvent.DoesNotExist:
-            messages.error(request, _("该诉讼环节已被他人删除，未保存"))
-            return redirect("cases:detail", pk=case.pk)
+            return _gone(request, case)
         if saved:
             messages.success(request, done)
             return redirect(_history_url(case))
@@ -144,6 +152,8 @@ def event_edit(request: HttpRequest, pk: int, event_pk: int) -> HttpResponse:
     """Correct an event through `services.update_event`."""
     case = _writable_case(request, pk)
     event = _event_of(case, event_pk)
+    if event is None:
+        return _gone(request, case)
     form = EventCorrectionForm(_data(request), event=event)
 
     def write(data):
@@ -157,6 +167,8 @@ def event_delete(request: HttpRequest, pk: int, event_pk: int) -> HttpResponse:
     """Delete an event through `services.delete_event` (refused if what is left breaks a rule)."""
     case = _writable_case(request, pk)
     event = _event_of(case, event_pk)
+    if event is None:
+        return _gone(request, case)
     form = EventDeleteForm(_data(request), event=event)
 
     def write(data):
