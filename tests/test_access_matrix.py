@@ -59,6 +59,10 @@ def _closed(w):
     return {"pk": w["closed"].pk}
 
 
+def _event(w):
+    return {"pk": w["closed"].pk, "event_pk": w["event"].pk}
+
+
 ROUTES: dict[str, Row] = {
     # -- pages --------------------------------------------------------------------------------------
     "home": Row(ALL),
@@ -77,6 +81,12 @@ ROUTES: dict[str, Row] = {
     "cases:create": Row(WRITERS),
     "cases:detail": Row(CASE_READERS, kwargs=_closed),
     "cases:event_create": Row(frozenset({"clerk"}), "POST", kwargs=_closed),
+    # Corrections (issue 12): case management of the case's unit; anyone else 404, like an unknown case.
+    "cases:case_edit": Row(frozenset({"clerk"}), kwargs=_closed),
+    "cases:case_close": Row(frozenset({"clerk"}), kwargs=_closed),
+    "cases:case_reopen": Row(frozenset({"clerk"}), kwargs=_closed),
+    "cases:event_edit": Row(frozenset({"clerk"}), kwargs=_event),
+    "cases:event_delete": Row(frozenset({"clerk"}), "POST", kwargs=_event),  # allowed: a 400 naming the reason
     "cases:import": Row(WRITERS),
     "cases:import_template": Row(WRITERS),
     "cases:import_job": Row(frozenset({"clerk"}), kwargs=lambda w: {"pk": w["job"].pk}),  # the uploader's only

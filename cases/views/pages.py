@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from cases import deadlines, services
+from cases import audit, deadlines, services
 from cases.models import Case, Chapter, OutcomeChoice, ProceduralEvent, QualityReview
 from cases.outcomes import display as outcome_text
 from cases.views.filtering import FILTER_PARAMS, filter_cases
@@ -121,12 +121,6 @@ def _detail_context(request: HttpRequest, case: Case, form: EventForm | None, vi
         ProceduralEvent.objects.filter(case=case).select_related("event_type", "prosecutor").order_by("date", "id")
     )
     _label_outcomes(events)
-    history = list(case.history.select_related("history_user").order_by("-history_date")[:50])
-    event_history = list(
-        ProceduralEvent.history.filter(case_id=case.pk)
-        .select_related("history_user", "event_type")
-        .order_by("-history_date")[:50]
-    )
     reviews = list(
         QualityReview.objects.visible_to(request.user)
         .filter(case=case)
@@ -137,8 +131,7 @@ def _detail_context(request: HttpRequest, case: Case, form: EventForm | None, vi
         "case": case,
         "events": events,
         "deadlines": deadlines.current_deadlines(case),
-        "history": history,
-        "event_history": event_history,
+        "history": audit.case_history(case),
         "reviews": reviews,
         "form": form,
         "violations": violations,

@@ -57,8 +57,15 @@ def test_main_pages_have_no_serious_accessibility_violations(demo_office, axe_pa
     StaffRole.objects.create(user=reviewer, unit=demo_office.unit, kind=StaffRole.Kind.REVIEWER)
     case = closed_case(demo_office.prosecutors[1], demo_office.cases[0].received_on)
     review = final_review(case, reviewer, [("DO-F01", 1)], on=demo_office.cases[0].received_on)
+    # The ledger's correction pages (issue 12), and the case page's history after a correction.
+    from cases import services
+
+    event = case.events.order_by("pk").first()
+    services.update_event(event, note="更正", reason="登记错误")
+    corrections = [f"/cases/{case.pk}/{step}/" for step in ("edit", "close", "reopen")]
+    corrections += [f"/cases/{case.pk}/events/{event.pk}/{step}/" for step in ("edit", "delete")]
     pages = {
-        "clerk": ["/work/", "/cases/", f"/cases/{case.pk}/", "/cases/new/", "/imports/upload/"],
+        "clerk": ["/work/", "/cases/", f"/cases/{case.pk}/", "/cases/new/", "/imports/upload/", *corrections],
         "lead": ["/teams/T-HQ/"],
         "prosecutor": ["/prosecutors/P-002/"],
         "leadership": ["/units/U-MAIN/", "/departments/D-1/"],
