@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from teams import dashboards, sections
+from teams import dashboards, plans, sections
 from teams.periods import Period, add_months, month_label
 from teams.tables import Table
 
-REPORT_TABLES = ("change", "members", "grades", "deductions", "at_risk")
+REPORT_TABLES = ("change", "members", "grades", "deductions", "at_risk", "plan")
 
 
 @dataclass
@@ -47,6 +47,7 @@ def build_report(subject: dashboards.Subject, month: datetime.date, user, today:
     sections.review_tables(dash)
     sections.member_assessments(dash)
     dash.tables["at_risk"] = sections.at_risk_table(user, Q(team_id=subject.team_id), today)
+    plans.add_plan_section(dash, subject.team_id, month.year, month.month)
     title = _("%(team)s %(month)s 月度汇报") % {"team": subject.name, "month": month_label(month)}
     tables = [dash.tables[name] for name in REPORT_TABLES if name in dash.tables]
     return MonthlyReport(title, subject.name, month_label(month), partial, dash, tables)
