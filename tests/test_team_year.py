@@ -21,6 +21,10 @@ D = datetime.date
 
 @pytest.fixture
 def office(org):
+    return setup_office(org)
+
+
+def setup_office(org):
     """The org's team T-HQ (lead 张, core 王, 李 outside it) with the posts and users each test needs."""
     org.year = timezone.localdate().year - 1
     p1, _p2, p3 = org.prosecutors

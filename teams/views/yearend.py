@@ -88,11 +88,13 @@ def _figures(request: HttpRequest, team: Team, year: int) -> dict:
 def save_report(team: Team, year: int, narrative: str, user, *, submit: bool = False) -> YearEndReport:
     """Save the lead's draft (figures refreshed from the engines) and, with `submit`, hand it in."""
     figures = yearend.year_figures(team, year, scope_for(user), timezone.localdate())
-    report, _created = YearEndReport.objects.select_for_update().get_or_create(
+    report, created = YearEndReport.objects.select_for_update().get_or_create(
         team=team, year=year, defaults={"narrative": narrative, "figures": figures, "drafted_by": user}
     )
     if report.submitted:
         raise PermissionDenied(_("述职已提交，不能再修改"))
+    if created and not submit:
+        return report
     report.narrative, report.figures = narrative, figures
     if submit:
         report.status, report.submitted_by, report.submitted_at = YearEndReport.Status.SUBMITTED, user, timezone.now()
