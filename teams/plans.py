@@ -90,7 +90,7 @@ def progress(plan: AnnualPlan | None, year: int) -> PlanProgress:
 def progress_table(result: PlanProgress, through_month: int = 12) -> Table:
     """The plan's progress as a table: task, goal, achieved, rate, then the cumulative count per month."""
     months = list(range(1, through_month + 1))
-    columns = [Column(_("总任务")), Column(_("目标数"), True), Column(_("已完成"), True), Column(_("完成率"), True)]
+    columns = [Column(_("总任务")), Column(_("目标数"), True), Column(_("完成数"), True), Column(_("完成率"), True)]
     columns += [Column(_("%(m)d月") % {"m": m}, True) for m in months]
     table = Table("plan", _("%(year)d年度计划完成进度") % {"year": result.year}, columns)
     for row in result.tasks:

@@ -167,7 +167,7 @@ def render_docx(report: YearEndReport) -> bytes:
         _grid(doc, rows)
     doc.add_heading(_("附表二：年度计划完成情况"), level=1)
     if figures.get("tasks"):
-        rows = [[_("总任务"), _("目标数"), _("已完成")]]
+        rows = [[_("总任务"), _("目标数"), _("完成数")]]
         rows += [[t["name"], str(t["target"]), str(t["achieved"])] for t in figures["tasks"]]
         _grid(doc, rows)
     else:

@@ -185,3 +185,11 @@ def test_the_dashboard_and_the_monthly_report_show_the_plans_progress(client, of
     report = client.get(reverse("teams:team_report", args=["T-HQ", f"{office.year}-04"])).context["report"]
     in_report = next(t for t in report.tables if t.name == "plan")
     assert {r[0].value: r[2].value for r in in_report.rows} == {"打造典型案例": 1, "强化课程研发": 0}  # through April
+
+
+def test_the_plan_page_in_english(client, office):
+    make_plan(office, {"typical_cases": 3})
+    client.force_login(office.users["lead"])
+    html = client.get(plan_url(office), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f"Progress of the {office.year} plan" in html and "Record an achievement" in html
+    assert "Overall task" in html and "年度计划完成进度" not in html

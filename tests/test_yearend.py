@@ -191,7 +191,7 @@ def test_the_word_document_of_the_yearend_report(client, year_of):
     ).total
     assert [c.text for c in ratio.rows[2].cells][1:4] == [str(cohort.cases), str(cohort.items), cohort.ratio_display]
     assert [[c.text for c in r.cells] for r in tasks.rows] == [
-        ["总任务", "目标数", "已完成"],
+        ["总任务", "目标数", "完成数"],
         ["加强理论研究", "2", "1"],
         ["打造典型案例", "3", "1"],
     ]
