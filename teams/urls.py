@@ -5,7 +5,7 @@ from django.urls import path
 from teams import views
 from teams.views import plans as plan_views
 from teams.views import yearend as yearend_views
-from teams.views.reports import team_monthly_report
+from teams.views.reports import team_half_year_report, team_monthly_report
 
 app_name = "teams"
 
@@ -14,6 +14,7 @@ urlpatterns = [
     path("glossary/", views.glossary, name="glossary"),
     path("teams/<str:team_code>/", views.team_dashboard, name="team"),
     path("teams/<str:team_code>/report/<str:month>/", team_monthly_report, name="team_report"),
+    path("teams/<str:team_code>/half-year/<int:year>/<int:half>/", team_half_year_report, name="team_half_report"),
     path("teams/<str:team_code>/plan/<int:year>/", plan_views.team_plan, name="team_plan"),
     path(
         "teams/<str:team_code>/plan/<int:year>/achievements/new/",

@@ -89,6 +89,9 @@ ROUTES: dict[str, Row] = {
     "teams:team_yearend": Row(UNIT_READERS | {"team_lead"}, kwargs=lambda w: {"team_code": "TA", "year": 2025}),
     "teams:team_rating": Row(frozenset({"leader"}), kwargs=lambda w: {"team_code": "TA", "year": 2025}),
     "teams:unit_yearend": Row(frozenset({"leader"}), kwargs=lambda w: {"code": "A", "year": 2025}),
+    "teams:team_half_report": Row(
+        UNIT_READERS | {"team_lead"}, kwargs=lambda w: {"team_code": "TA", "year": 2025, "half": 1}
+    ),
     "teams:prosecutor": Row(UNIT_READERS | {"team_lead", "prosecutor"}, kwargs=lambda w: {"staff_code": "PA-1"}),
     "teams:department": Row(UNIT_READERS, kwargs=lambda w: {"code": "A-D1"}),
     "teams:unit": Row(UNIT_READERS, kwargs=lambda w: {"code": "A"}),

@@ -45,6 +45,7 @@ def _render(
     if subject.kind == "team":
         year = period.last.year
         plans.add_plan_section(dash, subject.team_id, year, today.month if year == today.year else 12)
+        dash.sections["half_year"] = 1 if period.last.month <= 6 else 2
     export = request.GET.get("export")
     if export and not errors:
         table = dash.tables.get(export)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 
-from teams.monthly_report import build_report, card_lines, render_docx
+from teams.monthly_report import build_half_year_report, build_report, card_lines, render_docx
 from teams.periods import parse_month
 from teams.views.dashboards import team_subject
 
@@ -26,7 +28,21 @@ def team_monthly_report(request: HttpRequest, team_code: str, month: str) -> Htt
         raise Http404 from None
     if first > today.replace(day=1):
         raise Http404
-    report = build_report(subject, first, request.user, today)
+    return _answer(request, build_report(subject, first, request.user, today))
+
+
+@login_required
+def team_half_year_report(request: HttpRequest, team_code: str, year: int, half: int) -> HttpResponse:
+    """A team's half-year report (1: January–June, 2: July–December; begun, from 2000); the dashboard's readers."""
+    _team, subject = team_subject(request, team_code)
+    today = timezone.localdate()
+    if half not in (1, 2) or year < 2000 or year > today.year or datetime.date(year, 6 * half - 5, 1) > today:
+        raise Http404
+    return _answer(request, build_half_year_report(subject, year, half, request.user, today))
+
+
+def _answer(request: HttpRequest, report) -> HttpResponse:
+    """The report as its page, or as a Word document with `?format=docx`."""
     if request.GET.get("format") == "docx":
         response = HttpResponse(render_docx(report), content_type=DOCX_TYPE)
         response["Content-Disposition"] = content_disposition_header(True, f"{report.title}.docx")
