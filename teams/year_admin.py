@@ -27,6 +27,13 @@ class PlanGoalInline(admin.TabularInline):
     extra = 0
 
 
+@admin.register(PlanGoal)
+class PlanGoalAdmin(SimpleHistoryAdmin):
+    list_display = ["plan", "task", "target"]
+    list_filter = ["task", "plan__year"]
+    list_select_related = ["plan__team", "task"]
+
+
 @admin.register(AnnualPlan)
 class AnnualPlanAdmin(SimpleHistoryAdmin):
     list_display = ["team", "year", "updated_by", "updated_at"]
