@@ -5,7 +5,7 @@ from django.urls import path
 from teams import views
 from teams.views import plans as plan_views
 from teams.views import yearend as yearend_views
-from teams.views.reports import team_half_year_report, team_monthly_report
+from teams.views.reports import team_half_year_report, team_monthly_report, unit_monthly_report
 
 app_name = "teams"
 
@@ -33,6 +33,7 @@ urlpatterns = [
     ),
     path("teams/<str:team_code>/yearend/<int:year>/", yearend_views.team_yearend, name="team_yearend"),
     path("teams/<str:team_code>/yearend/<int:year>/rating/", yearend_views.team_rating, name="team_rating"),
+    path("units/<str:code>/report/<str:month>/", unit_monthly_report, name="unit_report"),
     path("units/<str:code>/yearend/<int:year>/", yearend_views.unit_yearend, name="unit_yearend"),
     path("prosecutors/<str:staff_code>/", views.prosecutor_dashboard, name="prosecutor"),
     path("departments/<str:code>/", views.department_dashboard, name="department"),

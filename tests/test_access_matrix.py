@@ -93,6 +93,7 @@ ROUTES: dict[str, Row] = {
         UNIT_READERS | {"team_lead"}, kwargs=lambda w: {"team_code": "TA", "year": 2025, "half": 1}
     ),
     "teams:prosecutor": Row(UNIT_READERS | {"team_lead", "prosecutor"}, kwargs=lambda w: {"staff_code": "PA-1"}),
+    "teams:unit_report": Row(UNIT_READERS, kwargs=lambda w: {"code": "A", "month": "2025-05"}),
     "teams:department": Row(UNIT_READERS, kwargs=lambda w: {"code": "A-D1"}),
     "teams:unit": Row(UNIT_READERS, kwargs=lambda w: {"code": "A"}),
     "cases:list": Row(ALL),  # scoped: an outsider's list is empty

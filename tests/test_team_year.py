@@ -193,3 +193,46 @@ def test_the_plan_page_in_english(client, office):
     html = client.get(plan_url(office), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert f"Progress of the {office.year} plan" in html and "Record an achievement" in html
     assert "Overall task" in html and "年度计划完成进度" not in html
+
+
+def test_the_units_monthly_report_sets_its_teams_side_by_side(client, office):
+    import io
+
+    from docx import Document
+
+    from cases.models import TeamTarget
+    from tests.factories import TeamFactory
+
+    y = office.year
+    p1, _p2, p3 = office.prosecutors
+    second = TeamFactory(team_code="T-ENV", name="长江保护", unit=office.unit)
+    elsewhere = TeamFactory(team_code="T-X", name="他院团队", unit=UnitFactory(code="U-X", name="某院"))
+    make_case(p1, [("prosecution_review", D(y, 2, 1)), ("supplementary_investigation", D(y, 3, 2))], team=office.team)
+    make_case(p3, [("prosecution_review", D(y, 3, 5))], team=office.team)
+    make_case(p3, [("prosecution_review", D(y, 3, 6))], team=second)
+    TeamTarget.objects.create(team=office.team, year=y, target_ratio="1.40")
+    plan = make_plan(office, {"typical_cases": 3, "courses": 1})
+    achieve(plan, "typical_cases", D(y, 3, 1))
+    achieve(plan, "courses", D(y, 4, 1))  # after the month
+    url = reverse("teams:unit_report", args=[office.unit.code, f"{y}-03"])
+    for name, status in {"leader": 200, "clerk": 200, "lead": 404, "member": 404, "outsider": 404}.items():
+        client.force_login(office.users[name])
+        assert client.get(url).status_code == status, name
+    client.force_login(office.users["leader"])
+    report = client.get(url).context["report"]
+    assert report.table.keys == ["T-ENV", "T-HQ"] and elsewhere.team_code not in report.table.keys
+    env, hq = (
+        {c.title: cell.shown for c, cell in zip(report.table.columns, row, strict=True)} for row in report.table.rows
+    )
+    # March: T-HQ received one case and one 退补 of February's case → 1 case, 2 items; the year: 2 cases, 3 items.
+    assert (hq["本月案件数"], hq["本月件数"], hq["本月案件比"], hq["年累计案件比"]) == ("1", "2", "1:2.00", "1:1.50")
+    assert (hq["年度目标"], hq["计划目标数"], hq["完成数"]) == ("1:1.40", "4", "1")
+    assert (env["本月案件数"], env["年度目标"], env["计划目标数"]) == ("1", "—", "0")
+    doc = Document(io.BytesIO(client.get(url, {"format": "docx"}).content))
+    assert doc.paragraphs[0].text == f"示范区人民检察院 {y}-03 办案团队月度汇报"
+    assert [c.text for c in doc.tables[0].rows[2].cells][:4] == ["合规护企", "1", "2", "1:2.00"]
+    future = reverse("teams:unit_report", args=[office.unit.code, f"{timezone.localdate().year + 1}-01"])
+    assert client.get(future).status_code == 404
+    assert client.get(reverse("teams:unit_report", args=[office.unit.code, "2025-13"])).status_code == 404
+    dashboard = client.get(reverse("teams:unit", args=[office.unit.code])).content.decode()
+    assert 'data-link="unit-report"' in dashboard
