@@ -154,6 +154,8 @@ def test_an_achievement_with_members_and_an_attachment(client, office, settings,
     client.force_login(office.users["clerk"])  # a reader of the dashboard reads the attachment
     answer = client.get(file_url)
     assert answer.status_code == 200 and b"".join(answer.streaming_content) == b"%PDF-1.4 case"
+    huge = reverse("teams:achievement_file", args=[office.team.team_code, 10**12, 10**19])
+    assert client.get(huge).status_code == 404
     client.force_login(office.users["outsider"])
     assert client.get(file_url).status_code == 404
     page = client.get(plan_url(office))

@@ -204,3 +204,9 @@ def test_a_year_not_over_is_reported_to_today(client, office):
     assert page.status_code == 200
     assert f"{this_year}-01-01至{timezone.localdate().isoformat()}" in page.context["form"].initial["narrative"]
     assert "本年度未制定计划" in page.context["form"].initial["narrative"]
+    for name in ("teams:team_yearend", "teams:team_rating"):  # a year not begun has no 述职
+        assert client.get(reverse(name, args=["T-HQ", this_year + 1])).status_code == 404
+    client.force_login(office.users["leader"])
+    assert client.get(reverse("teams:team_rating", args=["T-HQ", this_year + 1])).status_code == 404
+    assert client.get(reverse("teams:unit_yearend", args=["U-MAIN", this_year + 1])).status_code == 404
+    assert client.get(reverse("teams:unit_yearend", args=["U-MAIN", 10**12])).status_code == 404

@@ -132,6 +132,7 @@ def _default_date(year: int) -> datetime.date:
 @require_POST
 def achievement_delete(request: HttpRequest, team_code: str, year: int, pk: int) -> HttpResponse:
     """Remove an achievement recorded by mistake (its history keeps it)."""
+    year = plan_year(year)
     team = _editable_team(request, team_code)
     item = get_object_or_404(Achievement, pk=pk, plan__team=team, plan__year=year)
     item.delete()
@@ -142,6 +143,7 @@ def achievement_delete(request: HttpRequest, team_code: str, year: int, pk: int)
 @login_required
 def achievement_file(request: HttpRequest, team_code: str, year: int, pk: int) -> FileResponse:
     """An achievement's attachment, for the readers of the team's plan."""
+    year = plan_year(year)
     team = readable_team(request, team_code)
     item = get_object_or_404(Achievement, pk=pk, plan__team=team, plan__year=year)
     if not item.attachment:

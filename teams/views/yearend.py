@@ -31,6 +31,13 @@ from teams.views.reports import DOCX_TYPE
 from teams.year_forms import RatingForm, YearEndReportForm
 
 
+def yearend_year(year: int) -> int:
+    """A year a 述职 may be about: begun, from 2000 (404 otherwise; a plan may look a year ahead)."""
+    if plan_year(year) > timezone.localdate().year:
+        raise Http404
+    return year
+
+
 def _report(team: Team, year: int) -> YearEndReport | None:
     return YearEndReport.objects.filter(team=team, year=year).select_related("submitted_by", "drafted_by").first()
 
@@ -38,7 +45,7 @@ def _report(team: Team, year: int) -> YearEndReport | None:
 @login_required
 def team_yearend(request: HttpRequest, team_code: str, year: int) -> HttpResponse:
     """The team's 述职 for `year` (see module docstring)."""
-    year = plan_year(year)
+    year = yearend_year(year)
     team = readable_team(request, team_code)
     is_lead = Team.objects.led_by(request.user).filter(pk=team.pk).exists()
     report = _report(team, year)
@@ -105,7 +112,7 @@ def save_report(team: Team, year: int, narrative: str, user, *, submit: bool = F
 @login_required
 def team_rating(request: HttpRequest, team_code: str, year: int) -> HttpResponse:
     """The leadership's 评议 of a team's year (403 for a reader who may not rate it, e.g. its own lead)."""
-    year = plan_year(year)
+    year = yearend_year(year)
     team = readable_team(request, team_code)
     if not Team.objects.rateable_by(request.user).filter(pk=team.pk).exists():
         raise PermissionDenied(_("只有本院院领导可以评议，且不能评议自己带领的团队"))
@@ -132,7 +139,7 @@ def team_rating(request: HttpRequest, team_code: str, year: int) -> HttpResponse
 @login_required
 def unit_yearend(request: HttpRequest, code: str, year: int) -> HttpResponse:
     """The 述职 + 评议 results of a unit's teams for `year` (its leadership); `?export=yearend` downloads it."""
-    year = plan_year(year)
+    year = yearend_year(year)
     unit = get_object_or_404(Unit.objects.led_by(request.user), code=code)
     teams = list(Team.objects.overseen_by(request.user).filter(unit=unit).order_by("team_code"))
     table = yearend.results_table(teams, year)
