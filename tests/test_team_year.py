@@ -238,3 +238,17 @@ def test_the_units_monthly_report_sets_its_teams_side_by_side(client, office):
     assert client.get(reverse("teams:unit_report", args=[office.unit.code, "2025-13"])).status_code == 404
     dashboard = client.get(reverse("teams:unit", args=[office.unit.code])).content.decode()
     assert 'data-link="unit-report"' in dashboard
+
+
+def test_progress_takes_a_fixed_number_of_queries(office, django_assert_num_queries):
+    plan = make_plan(office, {"typical_cases": 3})
+    achieve(plan, "typical_cases", D(office.year, 1, 2))
+    with django_assert_num_queries(2):
+        plans.progress(plan, office.year)
+    for code in ("research", "mechanism", "courses", "specialised_cases"):
+        PlanGoal.objects.create(plan=plan, task=office.tasks[code], target=2)
+        for month in (3, 6, 9):
+            achieve(plan, code, D(office.year, month, 1))
+    with django_assert_num_queries(2):
+        result = plans.progress(plan, office.year)
+    assert sum(row.achieved for row in result.tasks) == 13
