@@ -61,6 +61,7 @@ class Access:
     prosecutor_id: int | None = None
     reviewed_case_ids: frozenset[int] = frozenset()
     review_unit_ids: frozenset[int] = frozenset()
+    lead_unit_ids: frozenset[int] = frozenset()  # leadership (院领导) posts and the units below them
     roles: set[str] = field(default_factory=set)
 
     @property
@@ -127,6 +128,7 @@ def _resolve(user) -> Access:
     read_roots: set[int] = set()
     write_roots: set[int] = set()
     review_roots: set[int] = set()
+    lead_roots: set[int] = set()
     for unit_id, kind in StaffRole.objects.filter(user=user).values_list("unit_id", "kind"):
         roles.add(kind)
         if kind in READ_UNIT_KINDS:
@@ -135,10 +137,13 @@ def _resolve(user) -> Access:
             write_roots.add(unit_id)
         if kind in REVIEW_UNIT_KINDS:
             review_roots.add(unit_id)
+        if kind == StaffRole.Kind.LEADERSHIP:
+            lead_roots.add(unit_id)
     read_units = subtree_ids(read_roots) if read_roots else frozenset()
     # Write roots are among the read roots; reuse the walk when they are the same units.
     write_units = read_units if write_roots == read_roots else subtree_ids(write_roots)
     review_units = subtree_ids(review_roots) if review_roots else frozenset()
+    lead_units = (read_units if lead_roots == read_roots else subtree_ids(lead_roots)) if lead_roots else frozenset()
     prosecutor_id = Prosecutor.objects.filter(user=user).values_list("pk", flat=True).first()
     led, member = set(), set()
     if prosecutor_id:
@@ -166,6 +171,7 @@ def _resolve(user) -> Access:
         prosecutor_id=prosecutor_id,
         reviewed_case_ids=reviewed,
         review_unit_ids=review_units,
+        lead_unit_ids=lead_units,
         roles=roles,
     )
 
@@ -281,6 +287,40 @@ def overseen_teams(user, queryset: QuerySet | None = None) -> QuerySet:
     if access.everything:
         return queryset
     return queryset.filter(Q(unit_id__in=access.read_unit_ids) | Q(pk__in=access.led_team_ids))
+
+
+def led_units(user, queryset: QuerySet | None = None) -> QuerySet:
+    """Units where `user` is leadership (院领导), with the units below them: they rate its teams' year."""
+    queryset = Unit.objects.all() if queryset is None else queryset
+    access = access_for(user)
+    return queryset if access.everything else queryset.filter(pk__in=access.lead_unit_ids)
+
+
+def teams_led_by(user, queryset: QuerySet | None = None) -> QuerySet:
+    """Teams `user` leads today (带头人); a superuser stands in for any lead."""
+    queryset = Team.objects.all() if queryset is None else queryset
+    access = access_for(user)
+    return queryset if access.everything else queryset.filter(pk__in=access.led_team_ids)
+
+
+def plannable_teams(user, queryset: QuerySet | None = None) -> QuerySet:
+    """Teams whose annual plan and achievements `user` may edit: the teams they lead and the teams of
+    the units where they are leadership."""
+    queryset = Team.objects.all() if queryset is None else queryset
+    access = access_for(user)
+    if access.everything:
+        return queryset
+    return queryset.filter(Q(unit_id__in=access.lead_unit_ids) | Q(pk__in=access.led_team_ids))
+
+
+def rateable_teams(user, queryset: QuerySet | None = None) -> QuerySet:
+    """Teams whose year-end 评议 `user` may record: of the units where they are leadership, never a team
+    they lead themself (nobody rates their own team)."""
+    queryset = Team.objects.all() if queryset is None else queryset
+    access = access_for(user)
+    if not access.everything:
+        queryset = queryset.filter(unit_id__in=access.lead_unit_ids)
+    return queryset.exclude(pk__in=access.led_team_ids) if access.led_team_ids else queryset
 
 
 def reviewable_cases(user, queryset: QuerySet | None = None) -> QuerySet:

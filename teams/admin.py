@@ -128,3 +128,6 @@ class NotificationPreferenceAdmin(admin.ModelAdmin):
     list_display = ("user", "daily_digest", "last_digest_on")
     list_filter = ("daily_digest",)
     search_fields = ("user__username",)
+
+
+from teams import year_admin  # noqa: E402, F401  (registers the team's year: plans, 述职, 评议)

@@ -25,6 +25,12 @@ class UnitQuerySet(models.QuerySet):
 
         return access.overseen_units(user, self)
 
+    def led_by(self, user) -> models.QuerySet:
+        """Units where `user` is leadership (院领导), with the units below them."""
+        from teams import access
+
+        return access.led_units(user, self)
+
     def writable_by(self, user) -> models.QuerySet:
         """Units whose cases `user` may record and change (case management of the unit subtree)."""
         from teams import access
@@ -85,6 +91,24 @@ class TeamQuerySet(models.QuerySet):
         from teams import access
 
         return access.writable_teams(user, self)
+
+    def led_by(self, user) -> models.QuerySet:
+        """Teams `user` leads today (带头人): they draft the team's year-end 述职."""
+        from teams import access
+
+        return access.teams_led_by(user, self)
+
+    def plannable_by(self, user) -> models.QuerySet:
+        """Teams whose annual plan `user` may edit: their own as lead, and those of units they lead."""
+        from teams import access
+
+        return access.plannable_teams(user, self)
+
+    def rateable_by(self, user) -> models.QuerySet:
+        """Teams whose year-end 评议 `user` may record: of units they lead, never a team they lead."""
+        from teams import access
+
+        return access.rateable_teams(user, self)
 
 
 class Unit(models.Model):
@@ -317,3 +341,16 @@ class NotificationPreference(models.Model):
 
     def __str__(self) -> str:
         return str(self.user)
+
+
+# The team's year (annual plan, achievements, 述职 and 评议) lives in its own module; imported here so
+# Django registers its models with the teams app.
+from teams.year_models import (  # noqa: E402, F401
+    Achievement,
+    AnnualPlan,
+    OverallTask,
+    PlanGoal,
+    RatingLevel,
+    YearEndRating,
+    YearEndReport,
+)

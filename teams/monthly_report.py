@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from teams import dashboards, sections
+from teams import dashboards, plans, sections
 from teams.periods import Period, add_months, month_label
 from teams.tables import Table
 
-REPORT_TABLES = ("change", "members", "grades", "deductions", "at_risk")
+REPORT_TABLES = ("change", "members", "grades", "deductions", "at_risk", "plan")
 
 
 @dataclass
@@ -38,17 +38,42 @@ class MonthlyReport:
 
 def build_report(subject: dashboards.Subject, month: datetime.date, user, today: datetime.date) -> MonthlyReport:
     """The report of `subject` (a team) for the month starting `month` (see module docstring)."""
+    title = _("%(team)s %(month)s 月度汇报") % {"team": subject.name, "month": month_label(month)}
+    return _assemble(subject, Period(add_months(month, -1), month), user, today, title, REPORT_TABLES)
+
+
+def build_half_year_report(
+    subject: dashboards.Subject, year: int, half: int, user, today: datetime.date
+) -> MonthlyReport:
+    """The half-year report (半年汇报) for the 党组: the monthly report's assembly over the six months of
+    `half` (1: January–June, 2: July–December), with the ratio trend and extras of each month."""
+    first = datetime.date(year, 1 if half == 1 else 7, 1)
+    label = _("%(year)d年上半年") % {"year": year} if half == 1 else _("%(year)d年下半年") % {"year": year}
+    title = _("%(team)s %(half)s 半年汇报") % {"team": subject.name, "half": label}
+    last = min(add_months(first, 5), today.replace(day=1))
+    report = _assemble(subject, Period(first, last), user, today, title, HALF_YEAR_TABLES)
+    report.month = label
+    return report
+
+
+HALF_YEAR_TABLES = ("trend", "extras", "change", "members", "grades", "deductions", "plan", "at_risk")
+
+
+def _assemble(
+    subject: dashboards.Subject, period: Period, user, today: datetime.date, title: str, names: tuple[str, ...]
+) -> MonthlyReport:
+    """The dashboard's assembly over `period`, seen from the day after it (or today while it runs)."""
+    month = period.last
     partial = month_label(month) == month_label(today)
     # A past month is seen from the first day after it: its year to date and projection end with it.
     as_seen = today if partial else add_months(month, 1)
-    period = Period(add_months(month, -1), month)
     targets = sections.team_targets(subject.team_id)
     dash = dashboards.build(subject, period, targets, today=as_seen, partial_change=partial)
     sections.review_tables(dash)
     sections.member_assessments(dash)
     dash.tables["at_risk"] = sections.at_risk_table(user, Q(team_id=subject.team_id), today)
-    title = _("%(team)s %(month)s 月度汇报") % {"team": subject.name, "month": month_label(month)}
-    tables = [dash.tables[name] for name in REPORT_TABLES if name in dash.tables]
+    plans.add_plan_section(dash, subject.team_id, month.year, month.month)
+    tables = [dash.tables[name] for name in names if name in dash.tables]
     return MonthlyReport(title, subject.name, month_label(month), partial, dash, tables)
 
 

@@ -23,8 +23,9 @@ from pathlib import Path
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.messages import ERROR
+from django.core.files.base import ContentFile
 from django.db import transaction
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
@@ -32,7 +33,7 @@ from cases import review_workflow as wf
 from cases.models import Charge
 from importjobs.models import ImportJob, WorkerHeartbeat
 from teams.api.auth import issue_token
-from teams.models import StaffRole
+from teams.models import Achievement, AnnualPlan, OverallTask, StaffRole
 from tests.builders import D, build_world, rolled_back
 from tests.factories import make_case
 
@@ -74,7 +75,29 @@ ROUTES: dict[str, Row] = {
     "teams:team": Row(UNIT_READERS | {"team_lead"}, kwargs=lambda w: {"team_code": "TA"}),
     # The monthly report has the dashboard's readers (the same subject lookup).
     "teams:team_report": Row(UNIT_READERS | {"team_lead"}, kwargs=lambda w: {"team_code": "TA", "month": "2025-05"}),
+    # The team's year (docs/teams.md): the plan and the 述职 have the dashboard's readers; the plan is
+    # edited by the team's lead and the unit's leadership; only the unit's leadership rates (评议) a team
+    # and reads the unit's results. The world has no 述职 yet, so the rating page shows the note.
+    "teams:team_plan": Row(UNIT_READERS | {"team_lead"}, kwargs=lambda w: {"team_code": "TA", "year": 2025}),
+    "teams:plan_achievement": Row(
+        frozenset({"leader", "team_lead"}), kwargs=lambda w: {"team_code": "TA", "year": 2025}
+    ),
+    "teams:achievement_delete": Row(
+        frozenset({"leader", "team_lead"}),
+        "POST",
+        kwargs=lambda w: {"team_code": "TA", "year": 2025, "pk": w["achievement"].pk},
+    ),
+    "teams:achievement_file": Row(
+        UNIT_READERS | {"team_lead"}, kwargs=lambda w: {"team_code": "TA", "year": 2025, "pk": w["achievement"].pk}
+    ),
+    "teams:team_yearend": Row(UNIT_READERS | {"team_lead"}, kwargs=lambda w: {"team_code": "TA", "year": 2025}),
+    "teams:team_rating": Row(frozenset({"leader"}), kwargs=lambda w: {"team_code": "TA", "year": 2025}),
+    "teams:unit_yearend": Row(frozenset({"leader"}), kwargs=lambda w: {"code": "A", "year": 2025}),
+    "teams:team_half_report": Row(
+        UNIT_READERS | {"team_lead"}, kwargs=lambda w: {"team_code": "TA", "year": 2025, "half": 1}
+    ),
     "teams:prosecutor": Row(UNIT_READERS | {"team_lead", "prosecutor"}, kwargs=lambda w: {"staff_code": "PA-1"}),
+    "teams:unit_report": Row(UNIT_READERS, kwargs=lambda w: {"code": "A", "month": "2025-05"}),
     "teams:department": Row(UNIT_READERS, kwargs=lambda w: {"code": "A-D1"}),
     "teams:unit": Row(UNIT_READERS, kwargs=lambda w: {"code": "A"}),
     "cases:list": Row(ALL),  # scoped: an outsider's list is empty
@@ -193,10 +216,11 @@ def test_every_route_is_in_the_table():
 
 
 @pytest.fixture(scope="module")
-def matrix_world(django_db_setup, django_db_blocker):
+def matrix_world(django_db_setup, django_db_blocker, tmp_path_factory):
     """build_world (units A ⊃ A1, and B; team TA) plus the review posts, a closed case of TA handled by
     the member PA-1 and three reviews of it: a draft, a submitted one and an objected one."""
-    with django_db_blocker.unblock(), rolled_back():
+    media = override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("media"))
+    with django_db_blocker.unblock(), rolled_back(), media:
         world = build_world()
         users = {
             "clerk": world.users["clerk"],
@@ -222,7 +246,11 @@ def matrix_world(django_db_setup, django_db_blocker):
         wf.submit(reviews["sub"], users["reviewer"], now=now)
         wf.submit(reviews["obj"], users["reviewer"], now=now)
         wf.object_to(reviews["obj"], users["prosecutor"], "不同意", now=now)
+        plan = AnnualPlan.objects.create(team=world.team, year=2025)
+        achievement = Achievement(plan=plan, task=OverallTask.objects.first(), title="典型案例", date=D(2025, 4, 1))
+        achievement.attachment.save("case.pdf", ContentFile(b"%PDF"), save=True)
         objects = {
+            "achievement": achievement,
             "closed": closed,
             "event": closed.events.first(),
             "draft": reviews["draft"],

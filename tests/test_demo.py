@@ -16,7 +16,7 @@ from cases.demo.generator import _month_bounds
 from cases.models import Case, EventType, ProceduralEvent, RatioFact
 from cases.ratio import RatioFilters, ratio_for
 from cases.sequence_rules import EventRecord, check_sequence
-from teams.models import Department, Membership, Prosecutor, StaffRole, Team, Unit
+from teams.models import AnnualPlan, Department, Membership, Prosecutor, StaffRole, Team, Unit
 from tests.factories import make_case
 
 D = datetime.date
@@ -251,6 +251,10 @@ def test_seed_demo_prints_the_logins_and_if_empty_is_idempotent(db, settings):
     plain = Prosecutor.objects.get(user__username="prosecutor")
     assert plain.role == "prosecutor" and not plain.memberships.filter(role="leader").exists()
     assert plain.cases.exists()
+    # Every team has last year's and this year's plan with goals, and last year's achievements (issue 13).
+    last_year = services.today().year - 1
+    assert AnnualPlan.objects.count() == 2 * Team.objects.count()
+    assert all(p.goals.count() == 4 and p.achievements.exists() for p in AnnualPlan.objects.filter(year=last_year))
 
     counts = (Case.objects.count(), ProceduralEvent.objects.count(), User.objects.count())
     again = io.StringIO()

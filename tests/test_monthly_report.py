@@ -88,3 +88,49 @@ def test_the_report_follows_the_dashboards_access(client, office):
     assert client.get(url("2025-13")).status_code == 404
     dashboard = client.get(reverse("teams:team", args=["T-HQ"])).content.decode()
     assert 'data-link="monthly-report"' in dashboard
+
+
+def half_url(year, half):
+    return reverse("teams:team_half_report", args=["T-HQ", year, half])
+
+
+def test_the_half_year_report_covers_six_months_with_the_plan(client, office):
+    from teams.models import AnnualPlan, OverallTask, PlanGoal
+
+    year = timezone.localdate().year - 1
+    p1 = office.prosecutors[0]
+    make_case(p1, [("prosecution_review", datetime.date(year, 2, 3))], team=office.team)
+    make_case(p1, [("prosecution_review", datetime.date(year, 8, 3))], team=office.team)  # second half
+    plan = AnnualPlan.objects.create(team=office.team, year=year)
+    PlanGoal.objects.create(plan=plan, task=OverallTask.objects.get(code="courses"), target=1)
+    client.force_login(office.lead)
+    page = client.get(half_url(year, 1))
+    assert page.status_code == 200
+    report = page.context["report"]
+    assert report.title == f"合规护企 {year}年上半年 半年汇报" and not report.partial
+    assert report.dash.period.months == [f"{year}-{m:02d}" for m in range(1, 7)]
+    assert [t.name for t in report.tables][:2] == ["trend", "extras"]
+    flow = next(c for c in report.dash.cards if c["basis"] == "flow")
+    assert flow["total"].cases == 1  # the year to date ends with June
+    plan_table = next(t for t in report.tables if t.name == "plan")
+    assert len(plan_table.columns) == 4 + 6
+    answer = client.get(half_url(year, 1), {"format": "docx"})
+    doc = Document(io.BytesIO(answer.content))
+    assert doc.paragraphs[0].text == report.title
+    assert any(t.rows[0].cells[0].text == "总任务" for t in doc.tables)
+    second = client.get(half_url(year, 2)).context["report"]
+    assert next(c for c in second.dash.cards if c["basis"] == "flow")["total"].cases == 2
+
+
+def test_the_half_year_report_refuses_what_does_not_exist(client, office):
+    client.force_login(office.outsider)
+    assert client.get(half_url(2025, 1)).status_code == 404
+    client.force_login(office.lead)
+    this_year = timezone.localdate().year
+    assert client.get(half_url(this_year + 1, 1)).status_code == 404
+    assert client.get(half_url(2025, 3)).status_code == 404
+    assert client.get(half_url(99999, 1)).status_code == 404
+    assert client.get(half_url(1999, 1)).status_code == 404
+    dashboard = client.get(reverse("teams:team", args=["T-HQ"])).content.decode()
+    month = timezone.localdate().month
+    assert f'data-link="half-year-report" href="{half_url(this_year, 1 if month <= 6 else 2)}"' in dashboard

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.ratio import RatioFilters, Scope
-from teams import dashboards, sections
+from teams import dashboards, plans, sections
 from teams.access import scope_for, subtree_ids
 from teams.models import Department, Prosecutor, Team, Unit
 from teams.periods import parse_period
@@ -42,6 +42,10 @@ def _render(
     sections.add_sections(dash, request.user, case_q, today)
     if assessed is not None:
         sections.add_assessment(dash, assessed, period.last.year, request.user)
+    if subject.kind == "team":
+        year = period.last.year
+        plans.add_plan_section(dash, subject.team_id, year, today.month if year == today.year else 12)
+        dash.sections["half_year"] = 1 if period.last.month <= 6 else 2
     export = request.GET.get("export")
     if export and not errors:
         table = dash.tables.get(export)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -12,7 +13,7 @@ from django.db import transaction
 from cases import services
 from cases.demo import PRESETS, DemoDataError, generate
 from cases.models import Case, TeamTarget
-from teams.models import Membership, Prosecutor, StaffRole, Team, Unit
+from teams.models import Achievement, AnnualPlan, Membership, OverallTask, PlanGoal, Prosecutor, StaffRole, Team, Unit
 
 DEFAULT_PASSWORD = "caseqa-demo"
 # (username, what the login is for); staff roles are granted on the root unit (it sees its whole subtree).
@@ -48,6 +49,7 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from error
         self.stdout.write(self.style.SUCCESS(str(summary)))
         self._set_team_targets()
+        self._set_team_plans()
         self._create_logins(password)
         self._print_logins(password)
 
@@ -64,6 +66,43 @@ class Command(BaseCommand):
             for year in range(this_year - 2, this_year + 1)
         ]
         TeamTarget.objects.bulk_create(targets, ignore_conflicts=True)
+
+    @transaction.atomic
+    def _set_team_plans(self) -> None:
+        """Last year's and this year's plan of each team (典型案例 3, 调研文章 2, 机制创新 1, 课程 1) and a few
+        achievements dated so the progress fills through the year (this year's: up to today)."""
+        today = services.today()
+        tasks = {t.code: t for t in OverallTask.objects.all()}
+        wanted = [("typical_cases", 3), ("research", 2), ("mechanism", 1), ("courses", 1)]
+        done = [("typical_cases", 2, 15), ("research", 4, 10), ("typical_cases", 6, 20), ("courses", 9, 5)]
+        done += [("mechanism", 11, 12), ("typical_cases", 12, 1)]
+        teams = list(Team.objects.order_by("team_code"))
+        for year in (today.year - 1, today.year):
+            AnnualPlan.objects.bulk_create(
+                [AnnualPlan(team=team, year=year, summary="围绕五项总任务制定年度工作计划") for team in teams],
+                ignore_conflicts=True,
+            )
+            plans = list(AnnualPlan.objects.filter(year=year, goals=None, achievements=None).select_related("team"))
+            PlanGoal.objects.bulk_create(
+                [
+                    PlanGoal(plan=plan, task=tasks[code], target=n)
+                    for plan in plans
+                    for code, n in wanted
+                    if code in tasks
+                ]
+            )
+            items = [
+                Achievement(
+                    plan=plan,
+                    task=tasks[code],
+                    title=f"{plan.team.name}{tasks[code].measure}（{month}月）",
+                    date=datetime.date(year, month, day),
+                )
+                for index, plan in enumerate(plans)
+                for code, month, day in done[: 3 + index % 4]
+                if code in tasks and datetime.date(year, month, day) <= today
+            ]
+            Achievement.objects.bulk_create(items)
 
     @transaction.atomic
     def _create_logins(self, password: str) -> None:
