@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from cases.codes import JUDGMENT, RETRIAL, SECOND_INSTANCE
+
 # Codes with a meaning for the indicators (DOMAIN §9) and key-case sampling (§7).
 ARREST_APPROVED = "approved"  # 批准逮捕
 ARREST_REFUSED = "not_approved"  # 不批准逮捕
@@ -30,9 +32,9 @@ REMANDED = "remanded"  # 发回重审
 
 # Key steps read from outcomes (DOMAIN §7: 无罪判决, 改判): event code → outcome codes.
 KEY_OUTCOMES: dict[str, tuple[str, ...]] = {
-    "judgment": (ACQUITTED, PARTLY_ACQUITTED),
-    "second_instance": (AMENDED,),
-    "retrial": (AMENDED,),
+    JUDGMENT: (ACQUITTED, PARTLY_ACQUITTED),
+    SECOND_INSTANCE: (AMENDED,),
+    RETRIAL: (AMENDED,),
 }
 
 _SEPARATORS = re.compile(r"[;；,，、\n]+")

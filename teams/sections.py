@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from cases import deadlines
 from cases.assessment import AssessmentError, assess_many, assess_prosecutor
+from cases.codes import REVIEW_EXTENSION, SELF_SUPPLEMENTARY_INVESTIGATION, SUPPLEMENTARY_INVESTIGATION
 from cases.indicators import COUNTERWEIGHTS, HIGHER, INDICATORS, LOWER, indicators_for
 from cases.models import Case, Dimension, Grade, GradeScale, ProceduralEvent, ReviewItem, TeamTarget
 from cases.review_stats import review_stats_for
@@ -148,9 +149,9 @@ def recent_imports(user, limit: int = 6) -> list[dict]:
 
 # Indicators whose numerator is "cases holding such an event": they drill down by that event.
 INDICATOR_EVENTS = {
-    "supplementary_rate": "supplementary_investigation",
-    "extension_rate": "review_extension",
-    "self_supplementary_count": "self_supplementary_investigation",
+    "supplementary_rate": SUPPLEMENTARY_INVESTIGATION,
+    "extension_rate": REVIEW_EXTENSION,
+    "self_supplementary_count": SELF_SUPPLEMENTARY_INVESTIGATION,
 }
 
 
