@@ -25,6 +25,7 @@ from django.views.decorators.http import require_POST
 from cases import review_workflow as wf
 from cases.forms_reviews import FindingFormSet, OverrideForm, ReasonForm, ResolveForm, ReviewForm, findings_of
 from cases.models import Case, QualityReview
+from cases.review_access import lead_units
 from cases.review_report import render_review_docx, report_context
 from teams import access
 
@@ -59,7 +60,14 @@ def review_list(request):
     return render(
         request,
         "cases/reviews/list.html",
-        {"todo": todo, "page": page, "status": status, "statuses": S.choices, "may_review": wf.may_review(user)},
+        {
+            "todo": todo,
+            "page": page,
+            "status": status,
+            "statuses": S.choices,
+            "may_review": wf.may_review(user),
+            "may_sample": lead_units(user).exists(),
+        },
     )
 
 

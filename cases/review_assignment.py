@@ -1,0 +1,106 @@
+"""Drawing a month's sample on the sampling page and assigning its cases to reviewers (issue 15).
+
+The draw is `cases.sampling.sample_cases` (the function `manage.py sample_reviews` runs), stored once
+per month and unit (`ReviewSample`) so re-opening the month shows the same cases whatever has been
+reviewed since. An assignment is what the workflow already calls one: a draft review opened by the
+review lead for the reviewer (`review_workflow.create_review` with `actor=lead`); a reviewer of
+another unit gets a 交叉评查, one of the case's unit (or above) a 重点 or 常规 review by the draw's reason.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from cases import review_workflow as wf
+from cases.models import QualityReview, ReviewSample, ReviewSampleCase
+from cases.review_access import lead_units
+from cases.sampling import KEY, sample_cases
+from teams.models import StaffRole, Unit
+
+
+def stored_sample(user, month: datetime.date, unit: Unit) -> ReviewSample | None:
+    """The stored draw of `month` for `unit`, if `user` leads that unit and it was drawn."""
+    if not lead_units(user).filter(pk=unit.pk).exists():
+        return None
+    return ReviewSample.objects.filter(month=month, unit=unit).first()
+
+
+def draw_sample(lead, unit: Unit, month: datetime.date, percentage, seed: str) -> ReviewSample:
+    """Draw and store the month's sample of `unit` (a unit `lead` leads); an earlier draw stands.
+
+    Raises `SamplingError` for bad parameters and `ReviewNotAllowed` for a unit the lead does not lead.
+    """
+    if not lead_units(lead).filter(pk=unit.pk).exists():
+        raise wf.ReviewNotAllowed(_("只有该单位的评查组长可以抽取评查案件"))
+    existing = ReviewSample.objects.filter(month=month, unit=unit).first()
+    if existing is not None:
+        return existing
+    result = sample_cases(month, percentage, seed, unit)
+    try:
+        with transaction.atomic():
+            sample = ReviewSample.objects.create(
+                month=result.month, unit=unit, percentage=Decimal(str(result.percentage)), seed=str(seed), drawn_by=lead
+            )
+            ReviewSampleCase.objects.bulk_create(
+                ReviewSampleCase(sample=sample, case=s.case, reason=s.reason, proposed_reviewer=s.reviewer, position=n)
+                for n, s in enumerate(result.cases)
+            )
+    except IntegrityError:  # drawn by someone else meanwhile: theirs stands
+        return ReviewSample.objects.get(month=result.month, unit=unit)
+    return sample
+
+
+def _posted_chain(unit_id: int) -> list[int]:
+    ids, parent = [], dict(Unit.objects.values_list("pk", "parent_id"))
+    current = unit_id
+    while current is not None and current not in ids:
+        ids.append(current)
+        current = parent.get(current)
+    return ids
+
+
+def reviewer_choices(entry: ReviewSampleCase) -> list[tuple[object, str]]:
+    """Whom a lead may assign the entry's case to, with the review type it gets: the reviewers of the
+    case's unit or a unit above it (重点 / 常规 by the draw's reason), then those of other units
+    (交叉评查); never the case's own prosecutor. Usernames in order within each group."""
+    case = entry.case
+    own_type = QualityReview.Type.KEY if entry.reason == KEY else QualityReview.Type.ROUTINE
+    chain = _posted_chain(case.unit_id)
+    reviewer_ids = StaffRole.objects.filter(kind=StaffRole.Kind.REVIEWER)
+    own_ids = set(reviewer_ids.filter(unit_id__in=chain).values_list("user_id", flat=True))
+    other_ids = set(reviewer_ids.values_list("user_id", flat=True)) - own_ids
+    users = get_user_model().objects.filter(pk__in=own_ids | other_ids, is_active=True).order_by("username")
+    if case.prosecutor.user_id:
+        users = users.exclude(pk=case.prosecutor.user_id)
+    own = [(u, own_type) for u in users if u.pk in own_ids]
+    return own + [(u, QualityReview.Type.CROSS) for u in users if u.pk not in own_ids]
+
+
+def assign(entry: ReviewSampleCase, reviewer_id: int, lead) -> QualityReview:
+    """Open the draft review of the entry's case for the chosen reviewer (the lead as its creator).
+
+    Refuses (`ReviewWorkflowError`) a case already assigned (unless that review was withdrawn), a
+    reviewer not among `reviewer_choices`, and whatever the workflow refuses; changes nothing then.
+    """
+    with transaction.atomic():
+        entry = (
+            ReviewSampleCase.objects.select_for_update().select_related("case__prosecutor", "sample").get(pk=entry.pk)
+        )
+        if not lead_units(lead).filter(pk=entry.sample.unit_id).exists():
+            raise wf.ReviewNotAllowed(_("只有该单位的评查组长可以分配评查任务"))
+        current = entry.review_id and QualityReview.objects.filter(pk=entry.review_id).first()
+        if current and current.status != QualityReview.Status.WITHDRAWN:
+            raise wf.ReviewWorkflowError(_("该案件已分配评查员"), field="reviewer", code="assigned")
+        review_type = dict((u.pk, t) for u, t in reviewer_choices(entry)).get(reviewer_id)
+        if review_type is None:
+            raise wf.ReviewNotAllowed(_("所选人员不能评查该案件"))
+        reviewer = get_user_model().objects.get(pk=reviewer_id)
+        review = wf.create_review(entry.case, reviewer, actor=lead, review_type=review_type)
+        entry.review = review
+        entry.save(update_fields=["review"])
+    return review
