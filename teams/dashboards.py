@@ -481,7 +481,7 @@ def _unit_table(subject: Subject, period: Period, grouped: list[RatioRow]) -> Ta
         acc.items += row.items
     table = Table(
         "units",
-        f"{_('本院及下级院对比')}（{basis_label(period.basis)}）",
+        _("本院及下级院对比（%(basis)s）") % {"basis": basis_label(period.basis)},
         [Column(_("单位")), Column(_("案件数"), True), Column(_("件数"), True), Column(_("案件比"), True)],
     )
     for code in [subject.code, *sorted(set(subject.child_units.values()) - {subject.code})]:
@@ -490,7 +490,7 @@ def _unit_table(subject: Subject, period: Period, grouped: list[RatioRow]) -> Ta
         drill = {k: v for k, v in subject.drill.items() if k != "within"}
         link = {**drill, "basis": period.basis, "date_from": period.date_from, "date_to": period.date_to}
         link.update({"unit": code} if code == subject.code else {"within": code})
-        label = f"{name}（{_('本院')}）" if code == subject.code else name
+        label = _("%(name)s（本院）") % {"name": name} if code == subject.code else name
         page = None if code == subject.code else _dashboard_url("unit", code, period)
         table.rows.append([cell(label, page), *_ratio_cells(row, link)])
     return table
