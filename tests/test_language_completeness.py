@@ -26,8 +26,8 @@ from cases.review_assignment import draw_sample
 from importjobs.models import ImportJob
 from tests.reviews_kit import D, at, closed_case, final_review, make_review_office
 
-# Chinese characters (full-width punctuation such as （） or ；, left in some English formats, is not counted).
-CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+# Chinese characters and full-width punctuation (（）；：、，): English brackets and joins through caseqa.wording.
+CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
 WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 # Not words to translate: units, formats, product and standard names, abbreviations of the trade.
 KEEP = {
