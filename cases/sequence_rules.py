@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext_lazy as _
 
+from caseqa.wording import labelled
+
 EARLIEST_DATE = datetime.date(2000, 1, 1)
 
 BASE_CODES = frozenset({"arrest_review", "prosecution_review"})
@@ -83,16 +85,19 @@ class Violation:
         return str(RULE_TITLES[self.rule])
 
     def __str__(self) -> str:
-        return f"{self.rule_title}：{self.message}"
+        return labelled(self.rule_title, self.message)
 
 
 def label(code: str) -> str:
-    """The Chinese label of an event code, for messages (falls back to the code)."""
+    """The label of an event code in the reader's language, for messages (falls back to the code)."""
+    from django.utils.translation import get_language
+
     from cases.catalogue_seed import CRIMINAL_2020_EVENTS
 
-    for c, zh, _en, _kind in CRIMINAL_2020_EVENTS:
+    english = (get_language() or "").startswith("en")
+    for c, zh, en, _kind in CRIMINAL_2020_EVENTS:
         if c == code:
-            return zh
+            return (en or zh) if english else zh
     return code
 
 
@@ -130,35 +135,62 @@ def _violations(
         if line != CRIMINAL_LINE:
             found.append(
                 Violation(
-                    "case_line", event, f"{label(code)}（{event.date}）是刑事诉讼环节，本案属{line_label(line)}条线"
+                    "case_line",
+                    event,
+                    _("%(event)s（%(date)s）是刑事诉讼环节，本案属%(line)s条线")
+                    % {"event": label(code), "date": event.date, "line": line_label(line)},
                 )
             )
         if code in ONE_INTAKE_CODES and code in seen:
-            found.append(Violation("one_intake", event, f"本案已有{label(code)}，不能再受理一次（{event.date}）"))
+            found.append(
+                Violation(
+                    "one_intake",
+                    event,
+                    _("本案已有%(event)s，不能再受理一次（%(date)s）") % {"event": label(code), "date": event.date},
+                )
+            )
         if code in NEEDS_INDICTMENT and (first_indictment is None or first_indictment > event.date):
-            found.append(Violation("needs_indictment", event, f"{label(code)}（{event.date}）之前没有提起公诉"))
+            found.append(
+                Violation(
+                    "needs_indictment",
+                    event,
+                    _("%(event)s（%(date)s）之前没有提起公诉") % {"event": label(code), "date": event.date},
+                )
+            )
         if event.incoming and not (EARLIEST_DATE <= event.date <= today):
             found.append(
-                Violation("date_range", event, f"{label(code)} {event.date}：日期须在 {EARLIEST_DATE} 至 {today} 之间")
+                Violation(
+                    "date_range",
+                    event,
+                    _("%(event)s %(date)s：日期须在 %(first)s 至 %(today)s 之间")
+                    % {"event": label(code), "date": event.date, "first": EARLIEST_DATE, "today": today},
+                )
             )
         if code in NEEDS_PROSECUTION_REVIEW and "prosecution_review" not in seen:
             found.append(
                 Violation(
                     "needs_prosecution_review",
                     event,
-                    f"{label(code)}（{event.date}）之前没有审查起诉受理",
+                    _("%(event)s（%(date)s）之前没有审查起诉受理") % {"event": label(code), "date": event.date},
                 )
             )
         needed = NEEDS_PREDECESSOR.get(code)
         if needed and needed not in seen:
-            found.append(Violation("needs_predecessor", event, f"{label(code)}（{event.date}）之前没有{label(needed)}"))
+            found.append(
+                Violation(
+                    "needs_predecessor",
+                    event,
+                    _("%(event)s（%(date)s）之前没有%(needed)s")
+                    % {"event": label(code), "date": event.date, "needed": label(needed)},
+                )
+            )
         if code == "resubmission":
             if not open_return:
                 found.append(
                     Violation(
                         "resubmission_needs_return",
                         event,
-                        f"重新移送（{event.date}）之前没有尚未重新移送的退回补充侦查",
+                        _("重新移送（%(date)s）之前没有尚未重新移送的退回补充侦查") % {"date": event.date},
                     )
                 )
             open_return = False
@@ -170,7 +202,7 @@ def _violations(
                     Violation(
                         "supplementary_limit",
                         event,
-                        f"退回补充侦查（{event.date}）将是第{supplementary_rounds}次",
+                        _("退回补充侦查（%(date)s）将是第%(n)d次") % {"date": event.date, "n": supplementary_rounds},
                     )
                 )
         if code in REVIEW_PERIOD_STARTS:
@@ -181,12 +213,20 @@ def _violations(
                     Violation(
                         "one_extension_per_period",
                         event,
-                        f"延长审查起诉期限（{event.date}）所在审查期限（自{period_start}起）已延长过",
+                        _("延长审查起诉期限（%(date)s）所在审查期限（自%(start)s起）已延长过")
+                        % {"date": event.date, "start": period_start},
                     )
                 )
             extension_periods.add(period_start)
         if code in REVIEW_STAGE_ONLY and closed_on is not None and event.date > closed_on:
-            found.append(Violation("after_closure", event, f"{label(code)}（{event.date}）晚于审结日期{closed_on}"))
+            found.append(
+                Violation(
+                    "after_closure",
+                    event,
+                    _("%(event)s（%(date)s）晚于审结日期%(closed)s")
+                    % {"event": label(code), "date": event.date, "closed": closed_on},
+                )
+            )
         seen.add(code)
     return found
 

@@ -258,3 +258,23 @@ def test_the_checks_catch_what_they_should():
     assert not english_only("reviewer-a", ["reviewer-a"]) and not english_only("2025-06", [])
     assert CJK.search(strip_data("Case 检刑受[2025]1号 of 张三", ["检刑受[2025]1号"]))
     assert not CJK.search(strip_data("Case 检刑受[2025]1号 of 张三", ["检刑受[2025]1号", "张三"]))
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_a_refused_event_is_explained_in_the_readers_language(site, language):
+    """The sequence rules' refusals (shown on the case page) are worded through gettext too."""
+    client = Client(headers={"accept-language": language})
+    client.cookies["django_language"] = language
+    client.force_login(site["admin"])
+    body = {"event": "judgment", "date": "2025-06-01", "persons": "1"}
+    response = client.post(f"/cases/{site['case'].pk}/events/new/", body)
+    html = response.content.decode()
+    assert response.status_code == 400
+    data = data_strings()
+    if language == "en":
+        assert "No indictment before" in html
+        left = [t for t in visible_texts(html) if CJK.search(strip_data(t, data))]
+        assert not left, left
+    else:
+        assert "之前没有提起公诉" in html
+        assert not [t for t in visible_texts(html) if english_only(t, data)]
