@@ -181,3 +181,15 @@ def test_the_task_list_shows_exactly_the_reviewers_own_reviews_with_their_next_s
     assert shown[-1] == submitted.case.case_no  # drafts first
     # Someone with no reviews sees an empty list, not an error.
     assert "暂无分配给您的评查" in client_for(ro.clerk).get(MINE).content.decode()
+
+
+def test_a_superuser_may_delete_a_draw_in_the_admin_and_the_month_can_be_drawn_again(ro, admin_client):
+    lead = client_for(ro.lead)
+    draw(lead)
+    sample = ReviewSample.objects.get()
+    assert admin_client.get(f"/admin/cases/reviewsample/{sample.pk}/change/").status_code == 200
+    response = admin_client.post(f"/admin/cases/reviewsample/{sample.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302 and not ReviewSample.objects.exists()
+    assert not ReviewSampleCase.objects.exists()
+    draw(lead, seed="8")
+    assert ReviewSample.objects.get().seed == "8"
