@@ -55,30 +55,39 @@ def draw_sample(lead, unit: Unit, month: datetime.date, percentage, seed: str) -
     return sample
 
 
-def _posted_chain(unit_id: int) -> list[int]:
-    ids, parent = [], dict(Unit.objects.values_list("pk", "parent_id"))
-    current = unit_id
+def _chain(unit_id: int, parent: dict[int, int | None]) -> list[int]:
+    ids, current = [], unit_id
     while current is not None and current not in ids:
         ids.append(current)
         current = parent.get(current)
     return ids
 
 
+def reviewer_choices_for(entries) -> dict[int, list[tuple[object, str]]]:
+    """Whom a lead may assign each entry's case to (by entry id), with the review type it gets: the
+    reviewers of the case's unit or a unit above it (重点 / 常规 by the draw's reason), then those of
+    other units (交叉评查); never the case's own prosecutor. Usernames in order within each group.
+    A few queries for the whole sample, whatever its size."""
+    entries = list(entries)
+    parent = dict(Unit.objects.values_list("pk", "parent_id"))
+    posts: dict[int, set[int]] = {}
+    for user_id, unit_id in StaffRole.objects.filter(kind=StaffRole.Kind.REVIEWER).values_list("user_id", "unit_id"):
+        posts.setdefault(user_id, set()).add(unit_id)
+    users = list(get_user_model().objects.filter(pk__in=posts, is_active=True).order_by("username"))
+    out = {}
+    for entry in entries:
+        case = entry.case
+        chain = set(_chain(case.unit_id, parent))
+        own_type = QualityReview.Type.KEY if entry.reason == KEY else QualityReview.Type.ROUTINE
+        allowed = [u for u in users if u.pk != case.prosecutor.user_id]
+        own = [(u, own_type) for u in allowed if posts[u.pk] & chain]
+        out[entry.pk] = own + [(u, QualityReview.Type.CROSS) for u in allowed if not posts[u.pk] & chain]
+    return out
+
+
 def reviewer_choices(entry: ReviewSampleCase) -> list[tuple[object, str]]:
-    """Whom a lead may assign the entry's case to, with the review type it gets: the reviewers of the
-    case's unit or a unit above it (重点 / 常规 by the draw's reason), then those of other units
-    (交叉评查); never the case's own prosecutor. Usernames in order within each group."""
-    case = entry.case
-    own_type = QualityReview.Type.KEY if entry.reason == KEY else QualityReview.Type.ROUTINE
-    chain = _posted_chain(case.unit_id)
-    reviewer_ids = StaffRole.objects.filter(kind=StaffRole.Kind.REVIEWER)
-    own_ids = set(reviewer_ids.filter(unit_id__in=chain).values_list("user_id", flat=True))
-    other_ids = set(reviewer_ids.values_list("user_id", flat=True)) - own_ids
-    users = get_user_model().objects.filter(pk__in=own_ids | other_ids, is_active=True).order_by("username")
-    if case.prosecutor.user_id:
-        users = users.exclude(pk=case.prosecutor.user_id)
-    own = [(u, own_type) for u in users if u.pk in own_ids]
-    return own + [(u, QualityReview.Type.CROSS) for u in users if u.pk not in own_ids]
+    """`reviewer_choices_for` of one entry."""
+    return reviewer_choices_for([entry])[entry.pk]
 
 
 def assign(entry: ReviewSampleCase, reviewer_id: int, lead) -> QualityReview:

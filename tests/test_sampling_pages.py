@@ -193,3 +193,15 @@ def test_a_superuser_may_delete_a_draw_in_the_admin_and_the_month_can_be_drawn_a
     assert not ReviewSampleCase.objects.exists()
     draw(lead, seed="8")
     assert ReviewSample.objects.get().seed == "8"
+
+
+def test_bad_draw_parameters_are_form_errors_and_the_page_costs_few_queries(ro, django_assert_max_num_queries):
+    lead = client_for(ro.lead)
+    for percentage in ("120", "-1", "abc"):
+        response = draw(lead, percentage=percentage)
+        assert response.status_code == 200 and 'class="errorlist' in response.content.decode(), percentage
+    assert not ReviewSample.objects.exists()
+    draw(lead, percentage="100")
+    assert ReviewSample.objects.get().entries.count() == 9
+    with django_assert_max_num_queries(25):  # not one set of queries per case
+        assert page_of(ro, lead).status_code == 200

@@ -88,9 +88,10 @@ def review_sampling(request):
             return redirect(_page_url(month, unit))
     rows, types = [], dict(QualityReview.Type.choices)
     if sample is not None:
-        entries = sample.entries.select_related(
-            "case__prosecutor", "case__unit", "proposed_reviewer", "review__reviewer"
+        entries = list(
+            sample.entries.select_related("case__prosecutor", "case__unit", "proposed_reviewer", "review__reviewer")
         )
+        choices = assignment.reviewer_choices_for(entries)
         for entry in entries:
             review = entry.review if entry.review and entry.review.status != S.WITHDRAWN else None
             rows.append(
@@ -98,7 +99,7 @@ def review_sampling(request):
                     "entry": entry,
                     "reason": REASONS.get(entry.reason, entry.reason),
                     "review": review,
-                    "choices": [] if review else [(u, types[t]) for u, t in assignment.reviewer_choices(entry)],
+                    "choices": [] if review else [(u, types[t]) for u, t in choices[entry.pk]],
                 }
             )
     context = {
