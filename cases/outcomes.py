@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from caseqa.wording import clauses, enumeration, paren
 from cases.codes import JUDGMENT, RETRIAL, SECOND_INSTANCE
 
 # Codes with a meaning for the indicators (DOMAIN §9) and key-case sampling (§7).
@@ -62,7 +63,7 @@ class Choices:
         return cls(tuple(r[0] for r in rows), {r[0]: r[1] for r in rows}, spellings)
 
     def allowed(self) -> str:
-        return "、".join(f"{self.labels[c]}（{c}）" for c in self.codes)
+        return enumeration(paren(self.labels[c], c) for c in self.codes)
 
 
 def choices_for(event_type) -> Choices:
@@ -136,4 +137,4 @@ def display(outcomes: dict[str, int] | None, labels: dict[str, str]) -> str:
         return ""
     if len(outcomes) == 1:
         return labels.get(next(iter(outcomes)), next(iter(outcomes)))
-    return "；".join(f"{labels.get(code, code)} {n}" for code, n in outcomes.items())
+    return clauses(f"{labels.get(code, code)} {n}" for code, n in outcomes.items())

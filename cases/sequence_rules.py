@@ -11,9 +11,10 @@ import datetime
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 
-from django.utils.translation import get_language, gettext
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from caseqa.wording import labelled
 from cases.codes import (
     ARREST_DECISION,
     ARREST_RECONSIDERATION,
@@ -129,7 +130,7 @@ class Violation:
         return str(MESSAGES[self.rule]) % shown
 
     def __str__(self) -> str:
-        return gettext("%(rule)s：%(message)s") % {"rule": self.rule_title, "message": self.message}
+        return labelled(self.rule_title, self.message)
 
 
 def label(code: str) -> str:
