@@ -272,7 +272,7 @@ def test_a_refused_event_is_explained_in_the_readers_language(site, language):
     assert response.status_code == 400
     data = data_strings()
     if language == "en":
-        assert "No indictment before" in html
+        assert "has no indictment before it" in html
         left = [t for t in visible_texts(html) if CJK.search(strip_data(t, data))]
         assert not left, left
     else:
