@@ -19,9 +19,10 @@ from django.utils.translation import gettext as _
 
 from cases import services
 from cases.codes import INDICTMENT, PROSECUTION_REVIEW, RESUBMISSION, REVIEW_EXTENSION, SUPPLEMENTARY_INVESTIGATION
-from cases.importer.context import LINES, as_date
 from cases.importer.db import select_in
+from cases.importer.organisation import as_date
 from cases.importer.parsing import ordinal_to_date
+from cases.importer.registry import LINES
 from cases.importer.validate_common import ImportContext
 from cases.importer.validate_events import with_persons
 from cases.models import EventType, ProceduralEvent

@@ -6,7 +6,7 @@ import numpy as np
 from django.utils.translation import gettext as _
 
 from cases import charges, messages
-from cases.importer.context import LOOKUP_BATCH
+from cases.importer.organisation import LOOKUP_BATCH
 from cases.importer.parsing import CellError, Choices, parse_bool, parse_date_ordinal, parse_positive_int
 from cases.importer.validate_common import SheetValidator
 from cases.models import Case

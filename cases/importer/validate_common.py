@@ -12,10 +12,12 @@ import pandas as pd
 from django.utils.translation import gettext as _
 
 from cases.case_numbers import normalise_case_no
-from cases.importer.context import CaseRegistry, Catalogue, Organisation
+from cases.importer.catalogue import Catalogue
 from cases.importer.headers import REQUIRED
+from cases.importer.organisation import Organisation
 from cases.importer.parsing import Parsed, map_unique
 from cases.importer.readers import Sheet
+from cases.importer.registry import CaseRegistry
 from cases.importer.report import ImportReport
 from cases.models import Case
 from teams.models import Department, Prosecutor, Team, Unit

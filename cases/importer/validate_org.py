@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 from cases import messages
-from cases.importer.context import StaffRef, TeamRef
+from cases.importer.organisation import StaffRef, TeamRef
 from cases.importer.parsing import CellError, Choices, parse_date
 from cases.importer.validate_common import SheetValidator
 from teams.models import Membership, Prosecutor

@@ -1,27 +1,20 @@
-"""What one import knows: the organisation and cases already stored plus those its earlier rows bring.
+"""The organisation one import knows: units, departments, prosecutors and teams already stored plus
+those its earlier rows bring, and the importing user's write scope over them.
 
-Units, departments, prosecutors and teams are few (hundreds to thousands) and are loaded whole;
-cases are looked up in batches only for the case numbers a file mentions, and kept in compact
-arrays because an events file can mention a million of them.
+They are few (hundreds to thousands) and are loaded whole; the cases a file mentions are kept by
+`cases.importer.registry`, the event catalogue by `cases.importer.catalogue`.
 """
 
 from __future__ import annotations
 
 import datetime
 import hashlib
-import re
-from array import array
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-import numpy as np
-import pandas as pd
 from django.utils.translation import gettext as _
 
 from cases import messages
-from cases.importer.db import select_in
 from cases.importer.report import ImportReport
-from cases.models import Case, EventType, RuleSet
 from teams.models import Department, Membership, Prosecutor, Team, Unit
 
 LOOKUP_BATCH = 5_000
@@ -269,179 +262,3 @@ class Organisation:
         self._add_department(department)
         self.new_departments.append(department)
         return department
-
-
-# Case lines, criminal first (index 0, the default and the only line the seeded catalogue applies to).
-LINES = [Case.Line.CRIMINAL.value, *(v for v in Case.Line.values if v != Case.Line.CRIMINAL)]
-
-
-class CaseRegistry:
-    """Case numbers the import mentions → compact per-case facts (stored id, prosecutor, closed dates).
-
-    With a write scope (`write_units`), a stored case of a unit outside it is not registered: events
-    naming it read as naming an unknown case, and the cases sheet may not take its number (`foreign`).
-    """
-
-    def __init__(self, write_units: frozenset[int] | None = None) -> None:
-        self.write_units = write_units
-        self.foreign: set[str] = set()
-        self.index: dict[str, int] = {}
-        self.case_nos: list[str] = []
-        self.ids = array("q")  # stored id, 0 while the case is new
-        self.prosecutor_ids = array("q")  # stored handling prosecutor (0 for a new case)
-        self.stored_closed = array("i")  # ordinal of the stored closed date, 0 if open or new
-        self.new_closed = array("i")  # ordinal of the closed date the import sets, 0 if it sets none
-        self.case_rows = array("i")  # row of the case in the cases sheet, 0 if not there
-        # Case line (§5 rule 9) as an index into LINES: stored (criminal for a new case), and the one the import
-        # sets (−1 if it sets none).
-        self.stored_line = array("b")
-        self.new_line = array("b")
-        self.unknown: set[str] = set()
-
-    def __len__(self) -> int:
-        return len(self.case_nos)
-
-    def _append(
-        self, case_no: str, pk: int, prosecutor_id: int, closed: datetime.date | None, line: str = LINES[0]
-    ) -> int:
-        key = len(self.case_nos)
-        self.index[case_no] = key
-        self.case_nos.append(case_no)
-        self.ids.append(pk)
-        self.prosecutor_ids.append(prosecutor_id)
-        self.stored_closed.append(closed.toordinal() if closed else 0)
-        self.new_closed.append(0)
-        self.case_rows.append(0)
-        self.stored_line.append(LINES.index(line))
-        self.new_line.append(-1)
-        return key
-
-    def set_line(self, key: int, line: str) -> None:
-        """The line the import gives a case (a new case's is stored as given: no change to check)."""
-        if self.ids[key]:
-            self.new_line[key] = LINES.index(line)
-        else:
-            self.stored_line[key] = LINES.index(line)
-
-    def line_indexes(self) -> tuple[np.ndarray, np.ndarray]:
-        """(line after the import, stored line) of every case, as indexes into LINES (0 = criminal)."""
-        stored = np.frombuffer(self.stored_line, dtype=np.int8) if len(self) else np.zeros(0, np.int8)
-        new = np.frombuffer(self.new_line, dtype=np.int8) if len(self) else np.zeros(0, np.int8)
-        return np.where(new >= 0, new, stored), stored
-
-    def load(self, case_nos: Iterable[str]) -> None:
-        """Look up, in batches, the stored cases among `case_nos` not seen before."""
-        wanted = [n for n in dict.fromkeys(case_nos) if n and n not in self.index and n not in self.unknown]
-        if not wanted:
-            return
-        table = Case._meta.db_table
-        sql = f"SELECT id, case_no, prosecutor_id, closed_on, line, unit_id FROM {table} WHERE case_no {{in}}"
-        scope = self.write_units
-        for pk, case_no, prosecutor_id, closed_on, line, unit_id in select_in(sql, wanted):
-            if scope is not None and unit_id not in scope:
-                self.foreign.add(case_no)
-                continue
-            self._append(case_no, pk, prosecutor_id, as_date(closed_on), line if line in LINES else LINES[0])
-        self.unknown.update(n for n in wanted if n not in self.index)
-
-    def release_index(self) -> None:
-        """Forget the case-number index once every sheet is validated (it is the largest structure held)."""
-        self.index = {}
-        self.unknown = set()
-
-    def add_new(self, case_no: str) -> int:
-        """Register a case the cases sheet creates; events later in the import may refer to it."""
-        self.unknown.discard(case_no)
-        return self._append(case_no, 0, 0, None)
-
-    def keys(self, case_nos: np.ndarray) -> np.ndarray:
-        """Registry keys of an array of case numbers, −1 where unknown (each distinct number looked up once)."""
-        codes, uniques = pd.factorize(case_nos, sort=False)
-        get = self.index.get
-        lookup = np.fromiter((get(n, -1) for n in uniques), dtype=np.int64, count=len(uniques))
-        return np.append(lookup, -1)[codes]
-
-
-_PARENTHESES = re.compile(r"[（(].*?[)）]")
-_BRACKETS = re.compile(r"[（()）\s]")
-
-
-def _outcome_choices() -> dict:
-    """Per event type id, its outcome choices (`cases.outcomes.Choices`); types without any are absent."""
-    from cases.models import OutcomeChoice
-    from cases.outcomes import Choices
-
-    rows: dict[int, list] = {}
-    for type_id, code, label_zh, label_en in OutcomeChoice.objects.order_by("position", "code").values_list(
-        "event_type_id", "code", "label_zh", "label_en"
-    ):
-        rows.setdefault(type_id, []).append((code, label_zh, label_en))
-    return {type_id: Choices.of(choices) for type_id, choices in rows.items()}
-
-
-class Catalogue:
-    """Event codes of every rule set, the spellings accepted for them, and the rule set in force by date."""
-
-    def __init__(self) -> None:
-        self.rule_sets = list(
-            RuleSet.objects.order_by("effective_from").values_list("pk", "effective_from", "effective_to")
-        )
-        self.codes: list[str] = []
-        code_index: dict[str, int] = {}
-        labels: dict[str, set[str]] = {}
-        self.types: dict[tuple[int, int], tuple[int, bool]] = {}  # (rule set, code index) -> (type id, is base)
-        for pk, rule_set_id, code, label_zh, label_en, kind in EventType.objects.values_list(
-            "pk", "rule_set_id", "code", "label_zh", "label_en", "kind"
-        ).order_by("position", "code"):
-            if code not in code_index:
-                code_index[code] = len(self.codes)
-                self.codes.append(code)
-            self.types[(rule_set_id, code_index[code])] = (pk, kind == EventType.Kind.BASE)
-            # 审查起诉（受理） is also written 审查起诉受理 or 审查起诉 in offices' sheets.
-            for spelling in (label_zh, _PARENTHESES.sub("", label_zh), _BRACKETS.sub("", label_zh), label_en.lower()):
-                labels.setdefault(spelling.strip(), set()).add(code)
-        self.code_index = code_index
-        self.outcome_choices = _outcome_choices()
-        # Codes first; a label only where it names a single step.
-        self.aliases = {spelling: next(iter(c)) for spelling, c in labels.items() if spelling and len(c) == 1}
-        self.aliases.update({code.lower(): code for code in code_index})
-
-    def parse_code(self, text: str) -> int | None:
-        """The code index of a catalogue code or an unambiguous Chinese/English label; None if blank."""
-        from cases.importer.parsing import CellError
-
-        word = text.strip()
-        if not word:
-            return None
-        code = self.aliases.get(word) or self.aliases.get(word.lower()) or self.aliases.get(_BRACKETS.sub("", word))
-        if code is None:
-            raise CellError(_("不是诉讼环节目录中的编码或名称（如 supplementary_investigation 或 退回补充侦查）"))
-        return self.code_index[code]
-
-    def rule_set_for(self, ordinals: np.ndarray) -> np.ndarray:
-        """Per date, the rule set in force (the latest one starting on or before it; else the newest)."""
-        newest = max(self.rule_sets, key=lambda r: r[1])[0]
-        result = np.full(len(ordinals), newest, dtype=np.int64)
-        for pk, start, end in self.rule_sets:  # ascending start: later sets win
-            in_force = ordinals >= start.toordinal()
-            if end:
-                in_force &= ordinals <= end.toordinal()
-            result[in_force] = pk
-        return result
-
-    def resolve(self, code_idx: np.ndarray, ordinals: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(event type id, is base, missing) per row: the step of each code in the rule set in force on its date."""
-        rule_sets = self.rule_set_for(ordinals)
-        type_ids = np.zeros(len(code_idx), dtype=np.int64)
-        is_base = np.zeros(len(code_idx), dtype=bool)
-        missing = np.zeros(len(code_idx), dtype=bool)
-        pairs = rule_sets * 1024 + code_idx
-        for pair in np.unique(pairs):
-            rule_set, index = divmod(int(pair), 1024)
-            mask = pairs == pair
-            entry = self.types.get((rule_set, index))
-            if entry is None:
-                missing[mask] = True
-            else:
-                type_ids[mask], is_base[mask] = entry
-        return type_ids, is_base, missing
