@@ -211,6 +211,9 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.getenv("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Without collectstatic (the demo and the tests) WhiteNoise looks files up per request instead of
+# indexing a STATIC_ROOT that does not exist (which it warned about once per test client).
+WHITENOISE_AUTOREFRESH = DEBUG or TESTING
 # Uploaded files (achievements' attachments): never served directly, only through access-checked views.
 MEDIA_ROOT = Path(os.getenv("MEDIA_ROOT", str(BASE_DIR / "media")))
 STORAGES = {
