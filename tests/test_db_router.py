@@ -6,9 +6,13 @@ engine answers from it, while writes and reads inside a primary transaction stay
 """
 
 import datetime
+from types import SimpleNamespace
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.core.cache import cache
 from django.db import connections, router, transaction
+from django.http import HttpResponse
 from django.test import RequestFactory
 
 from caseqa import db_router
@@ -52,12 +56,90 @@ def test_roll_up_reads_go_to_the_replica_and_raw_reads_only_inside_statistics(re
 
 def test_the_middleware_opens_statistics_reads_for_statistics_gets_only(replica_on):
     seen = []
-    middleware = StatisticsReadsMiddleware(lambda request: seen.append(StatisticsReplicaRouter().db_for_read(Case)))
+
+    def view(request):
+        seen.append(StatisticsReplicaRouter().db_for_read(Case))
+        return HttpResponse()
+
+    middleware = StatisticsReadsMiddleware(view)
     factory = RequestFactory()
     middleware(factory.get("/api/v1/stats/ratio/", {"group_by": "month"}))
     middleware(factory.get("/api/v1/cases/"))
     middleware(factory.post("/api/v1/stats/ratio/"))
     assert seen == [REPLICA, None, None]
+
+
+def _routes_while(middleware_request, status=200):
+    """Serve one request through the middleware; the route a roll-up read took inside it."""
+    seen = []
+
+    def view(request):
+        seen.append(StatisticsReplicaRouter().db_for_read(RatioFact))
+        return HttpResponse(status=status)
+
+    StatisticsReadsMiddleware(view)(middleware_request)
+    return seen[0]
+
+
+def _as(request, user):
+    request.user = user
+    return request
+
+
+@pytest.fixture
+def pins(settings):
+    """A local cache for the pins: no database, so no test transaction keeps the reads on the primary."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "pins"}}
+    settings.REPLICA_PIN_SECONDS = 30
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def _user(pk):
+    return SimpleNamespace(pk=pk, is_authenticated=True)
+
+
+def test_a_writer_reads_the_primary_during_its_write_and_for_the_pin_after_it(replica_on, pins):
+    factory = RequestFactory()
+    clerk, other = _user(1), _user(2)
+    ratio = "/api/v1/stats/ratio/"
+    assert _routes_while(_as(factory.get(ratio), clerk)) == REPLICA
+    # A refused write writes nothing: no pin.
+    assert _routes_while(_as(factory.post("/api/v1/imports/"), clerk), status=400) is None
+    assert _routes_while(_as(factory.get(ratio), clerk)) == REPLICA
+    # The writing request itself reads the primary, and its user's following reads do too ...
+    assert _routes_while(_as(factory.post("/api/v1/imports/"), clerk), status=202) is None
+    assert _routes_while(_as(factory.get(ratio), clerk)) is None
+    assert _routes_while(_as(factory.get("/teams/dashboard/"), clerk)) is None
+    # ... while everyone else still reads the replica; and when the pin expires, so does the writer.
+    assert _routes_while(_as(factory.get(ratio), other)) == REPLICA
+    assert _routes_while(_as(factory.get(ratio), AnonymousUser())) == REPLICA
+    cache.delete(db_router.PIN_KEY.format(clerk.pk))
+    assert _routes_while(_as(factory.get(ratio), clerk)) == REPLICA
+
+
+def test_a_token_user_known_only_after_authentication_is_pinned_too(replica_on, pins):
+    """DRF authenticates a token inside the view and then sets request.user: the route follows it."""
+    clerk = _user(1)
+    db_router.pin_primary(clerk.pk)
+    seen = []
+
+    def view(request):
+        seen.append(StatisticsReplicaRouter().db_for_read(RatioFact))  # still the anonymous session user
+        request.user = clerk  # what rest_framework.request.Request.user's setter does
+        seen.append(StatisticsReplicaRouter().db_for_read(RatioFact))
+        return HttpResponse()
+
+    StatisticsReadsMiddleware(view)(_as(RequestFactory().get("/api/v1/stats/ratio/"), AnonymousUser()))
+    assert seen == [REPLICA, None]
+
+
+def test_no_pin_without_a_replica(monkeypatch, pins):
+    monkeypatch.setattr(db_router, "replica_configured", lambda: False)
+    clerk = _user(1)
+    db_router.pin_primary(clerk.pk)
+    assert cache.get(db_router.PIN_KEY.format(clerk.pk)) is None
 
 
 def _admin(settings_dict: dict, *statements: str) -> None:
