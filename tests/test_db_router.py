@@ -9,6 +9,7 @@ import datetime
 from types import SimpleNamespace
 
 import pytest
+from django.conf import settings as django_settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.db import connections, router, transaction
@@ -22,6 +23,9 @@ from cases.ratio import ratio_for
 from teams.models import ApiToken, StaffRole, Unit
 
 ROUTERS = ["caseqa.db_router.StatisticsReplicaRouter"]
+REAL_REPLICA = REPLICA in django_settings.DATABASES
+# A configured replica alias must be declared to be usable (and is only declarable when configured).
+TEST_DATABASES = ["default", REPLICA] if REAL_REPLICA else ["default"]
 MARCH = datetime.date(2025, 3, 1)
 
 
@@ -171,6 +175,10 @@ def replica_database(django_db_blocker, settings, tmp_path):
             _admin(primary, drop, f'CREATE DATABASE "{replica["NAME"]}"')
         else:
             replica["NAME"] = str(tmp_path / "replica.sqlite3")
+        # With a real standby configured (tests/test_real_standby.py) its alias is set aside meanwhile.
+        real = (connections.settings[REPLICA], connections[REPLICA]) if REAL_REPLICA else None
+        if real:
+            del connections[REPLICA]
         connections.settings[REPLICA] = replica
         settings.DATABASE_ROUTERS = ROUTERS
         configured = db_router.replica_configured
@@ -184,13 +192,15 @@ def replica_database(django_db_blocker, settings, tmp_path):
             connections[REPLICA].close()
             del connections[REPLICA]
             del connections.settings[REPLICA]
+            if real:
+                connections.settings[REPLICA], connections[REPLICA] = real
             if postgres:
                 _admin(primary, drop)
 
 
 # Not inside a test transaction: reads inside a primary transaction stay on the primary by design.
 # serialized_rollback restores the seeded catalogue after the flush that ends a transactional test.
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True, databases=TEST_DATABASES)
 def test_the_ratio_engine_reads_the_roll_up_from_the_replica(replica_database, django_db_blocker):
     with django_db_blocker.unblock():
         fact = {
