@@ -228,3 +228,21 @@ def test_the_ratio_engine_reads_the_roll_up_from_the_replica(replica_database, d
         with transaction.atomic():
             inside = ratio_for(date_from=MARCH, date_to=datetime.date(2025, 3, 31))
         assert (inside.total.cases, inside.total.items) == (0, 0)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("dry_run", [True, False])
+def test_an_import_job_that_wrote_pins_its_uploader(replica_on, pins, world, tmp_path, dry_run):
+    """The worker may finish long after the upload's request: the pin starts when the rows are committed."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from importjobs import jobs
+    from tests.import_kit import EVENT_HEADER, write_csv
+
+    clerk = world.users["clerk"]
+    row = [world.cases["lead_own"].case_no, "supplementary_investigation", "2025-03-20", "", "", ""]
+    path = write_csv(tmp_path / "events.csv", EVENT_HEADER, [row])
+    job = jobs.start(SimpleUploadedFile(path.name, path.read_bytes()), clerk, dry_run=dry_run)  # tasks run at once
+    job.refresh_from_db()
+    assert job.report["ok"] and job.report["written"] is not dry_run
+    assert cache.get(db_router.PIN_KEY.format(clerk.pk)) == (None if dry_run else 1)
