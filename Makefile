@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export TESTING ?= 1
 
-.PHONY: demo test install install-python lint check test-sqlite test-postgres bench rebuild-rollups
+.PHONY: demo test install install-python lint check test-sqlite test-postgres test-standby bench rebuild-rollups
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -48,6 +48,14 @@ test-postgres:
 	if [ -z "$$url" ] && pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then url=$(PG_LOCAL); fi; \
 	if [ -z "$$url" ]; then echo "No PostgreSQL answers: set DATABASE_URL=postgres://... (the suite runs on both databases)"; exit 1; fi; \
 	DATABASE_URL="$$url" $(BIN)/pytest -n 2 -q
+
+# Against a real streaming standby on this machine (root: scripts/standby.sh creates it if absent).
+STANDBY_DB := caseqa_standby
+test-standby:
+	scripts/standby.sh
+	DATABASE_URL=postgres://postgres@127.0.0.1:5432/$(STANDBY_DB) \
+	DATABASE_REPLICA_URL=postgres://postgres@127.0.0.1:5433/$(STANDBY_DB) \
+	$(BIN)/pytest -q tests/test_real_standby.py tests/test_db_router.py
 
 # Install everything, then lint, check and run the whole suite on SQLite and on PostgreSQL.
 test: install lint check test-sqlite test-postgres

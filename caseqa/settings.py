@@ -117,8 +117,12 @@ DATABASES = {
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}", conn_max_age=envint("CONN_MAX_AGE", "0")
     )
 }
+# After a write, the writer reads on the primary this long (caseqa/db_router.py: the standby replays the
+# WAL later; docs/scaling.md measured the lag under a large import).
+REPLICA_PIN_SECONDS = envint("REPLICA_PIN_SECONDS", "30")
 if os.getenv("DATABASE_REPLICA_URL"):
-    # Statistics reads go to a read replica (caseqa/db_router.py); in tests it mirrors the default database.
+    # Statistics reads go to a read replica (caseqa/db_router.py). In tests it mirrors the default
+    # database: Django renames it to the test database, which a real standby has by replication.
     DATABASES["replica"] = dj_database_url.parse(
         os.environ["DATABASE_REPLICA_URL"], conn_max_age=envint("CONN_MAX_AGE", "0")
     )

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tasks import task
 
+from caseqa.db_router import pin_primary
 from importjobs.models import ImportJob
 
 PROGRESS_EVERY_SECONDS = 0.5
@@ -72,6 +73,9 @@ def run_import_job(job_id: str) -> bool:
     finally:
         ImportJob.objects.filter(pk=job.pk).update(status=status, report=body, finished_at=timezone.now())
         shutil.rmtree(Path(job.path).parent, ignore_errors=True)
+    if body.get("written"):
+        # The uploader's next pages read the primary until the standby has replayed the import.
+        pin_primary(job.user_id)
     return bool(body["ok"])
 
 

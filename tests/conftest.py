@@ -36,11 +36,21 @@ def _default_language():
 
 
 @pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(items):
-    """A test that reads the database only through a module-scoped fixture (one that requests
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `standby` need a real standby (tests/test_real_standby.py): without
+    DATABASE_REPLICA_URL they are deselected, not failed or skipped.
+
+    A test that reads the database only through a module-scoped fixture (one that requests
     `django_db_setup` and unblocks the database itself) carries no `db` mark, so pytest-django would
     order it with the tests that use no database — after the transactional tests, whose flush empties
     the seeded catalogue. Marking it `django_db` runs it with the other database tests, before any flush."""
+    import os
+
+    if not os.getenv("DATABASE_REPLICA_URL"):
+        deselected = [item for item in items if item.get_closest_marker("standby")]
+        if deselected:
+            config.hook.pytest_deselected(items=deselected)
+            items[:] = [item for item in items if not item.get_closest_marker("standby")]
     for item in items:
         names = getattr(item, "fixturenames", ())
         unmarked = not item.get_closest_marker("django_db") and not {"db", "transactional_db"} & set(names)
