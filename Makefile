@@ -53,12 +53,16 @@ test-postgres:
 STANDBY_DB := caseqa_standby
 test-standby:
 	scripts/standby.sh
+	@# The standby and its replication slot go away afterwards, whatever the result (a slot left
+	@# behind without its standby would keep WAL on the primary).
 	DATABASE_URL=postgres://postgres@127.0.0.1:5432/$(STANDBY_DB) \
 	DATABASE_REPLICA_URL=postgres://postgres@127.0.0.1:5433/$(STANDBY_DB) \
-	$(BIN)/pytest -q tests/test_real_standby.py tests/test_db_router.py
+	$(BIN)/pytest -q tests/test_real_standby.py tests/test_db_router.py; \
+	status=$$?; scripts/standby.sh --drop; exit $$status
 
-# Install everything, then lint, check and run the whole suite on SQLite and on PostgreSQL.
-test: install lint check test-sqlite test-postgres
+# Install everything, then lint, check and run the whole suite on SQLite and on PostgreSQL, and the
+# real-standby tests against a streaming standby made for them on this machine (scripts/standby.sh).
+test: install lint check test-sqlite test-postgres test-standby
 
 bench: install-python
 	$(BIN)/python manage.py bench --scale small
