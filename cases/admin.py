@@ -8,6 +8,7 @@ error naming the DOMAIN.md §5 rule and nothing is saved. Reviews change only th
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
 
 from django import forms
@@ -433,7 +434,19 @@ class GradeScaleAdmin(SimpleHistoryAdmin):
 
 @admin.register(AssessmentScheme)
 class AssessmentSchemeAdmin(SimpleHistoryAdmin):
-    list_display = ["year", "name"]
+    """Schemes by effective date (any day, typically a quarter's first): each is in force until the next one
+    starts; the rules are checked by `validate_scheme_rules`, a second scheme on the same day is refused."""
+
+    list_display = ["effective_from", "name", "in_force_until"]
+    date_hierarchy = "effective_from"
+    search_fields = ["name"]
+    fields = ["effective_from", "name", "rules"]
+
+    @admin.display(description=_("施行至"))
+    def in_force_until(self, obj):
+        later = AssessmentScheme.objects.filter(effective_from__gt=obj.effective_from).order_by("effective_from")
+        start = later.values_list("effective_from", flat=True).first()
+        return gettext("（现行）") if start is None else start - datetime.timedelta(days=1)
 
 
 @admin.register(TeamTarget)
