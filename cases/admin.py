@@ -470,3 +470,7 @@ class RatioFactAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
     def get_list_filter(self, request):
         return [name for name in ("level", "basis", "event_code") if name in {f.name for f in RatioFact._meta.fields}]
+
+
+# The sampling page's stored draws (kept apart: this module is long enough).
+from cases import admin_sampling  # noqa: E402, F401

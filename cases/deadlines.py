@@ -35,14 +35,20 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext
 
 from cases import services
+from cases.codes import (
+    ARREST_DECISION,
+    ARREST_REVIEW,
+    PROSECUTION_REVIEW,
+    RESUBMISSION,
+    REVIEW_ENDS,
+    REVIEW_EXTENSION,
+    REVIEW_PERIOD_STARTS,
+    SUPPLEMENTARY_INVESTIGATION,
+)
 from cases.dates import months_after
 from cases.models import Case, EventType, ProceduralEvent
 
-ARREST_REVIEW = "arrest_review"
-PROSECUTION_REVIEW = "prosecution_review"
-SUPPLEMENTARY_INVESTIGATION = "supplementary_investigation"
 KINDS = (ARREST_REVIEW, PROSECUTION_REVIEW, SUPPLEMENTARY_INVESTIGATION)
-REVIEW_EXTENSION = "review_extension"
 
 OK, AT_RISK, OVERDUE = "ok", "at_risk", "overdue"
 
@@ -55,13 +61,9 @@ DEFAULT_TERMS: dict[str, dict[str, int]] = {
     SUPPLEMENTARY_INVESTIGATION: {"months": 1},
 }
 
-REVIEW_PERIOD_STARTS = frozenset({"prosecution_review", "resubmission", "jurisdiction_transfer"})
-REVIEW_ENDS = frozenset({"indictment", "non_prosecution"})
 # Every event code the clocks read; `at_risk` fetches only these.
 RELEVANT_CODES = frozenset(
-    {"arrest_review", "arrest_decision", REVIEW_EXTENSION, SUPPLEMENTARY_INVESTIGATION}
-    | REVIEW_PERIOD_STARTS
-    | REVIEW_ENDS
+    {ARREST_REVIEW, ARREST_DECISION, REVIEW_EXTENSION, SUPPLEMENTARY_INVESTIGATION} | REVIEW_PERIOD_STARTS | REVIEW_ENDS
 )
 
 
@@ -174,9 +176,9 @@ def clocks(
     ended_on: list[datetime.date] = []
     open_return: datetime.date | None = None
     for code, day, _is_base in _ordered(events):
-        if code == "arrest_review":
+        if code == ARREST_REVIEW:
             arrest_start = day
-        elif code == "arrest_decision":
+        elif code == ARREST_DECISION:
             arrest_end = day if arrest_end is None else max(arrest_end, day)
         if code in REVIEW_PERIOD_STARTS:
             period_start = day  # events come in date order: the last start is the current period
@@ -188,7 +190,7 @@ def clocks(
             ended_on.append(day)
         if code == SUPPLEMENTARY_INVESTIGATION:
             open_return = day
-        elif code == "resubmission":
+        elif code == RESUBMISSION:
             open_return = None
 
     found = []

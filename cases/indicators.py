@@ -34,6 +34,18 @@ from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Coalesce, Least
 from django.utils.translation import gettext_lazy as _
 
+from cases.codes import (
+    ARREST_DECISION,
+    INDICTMENT,
+    JUDGMENT,
+    NON_PROSECUTION,
+    PROSECUTION_REVIEW,
+    RETRIAL,
+    REVIEW_EXTENSION,
+    SECOND_INSTANCE,
+    SELF_SUPPLEMENTARY_INVESTIGATION,
+    SUPPLEMENTARY_INVESTIGATION,
+)
 from cases.facts import COHORT, FLOW, PERIOD_TRUNC, case_kwargs, case_path, through_case
 from cases.models import Case, ProceduralEvent
 from cases.outcomes import ACQUITTED, AMENDED, ARREST_APPROVED, ARREST_REFUSED, REMANDED
@@ -144,16 +156,16 @@ COUNTERWEIGHTS: dict[str, Counterweight] = {
 
 # The event codes the indicators read.
 EVENT_CODES = (
-    "prosecution_review",
-    "supplementary_investigation",
-    "review_extension",
-    "arrest_decision",
-    "indictment",
-    "non_prosecution",
-    "judgment",
-    "self_supplementary_investigation",
-    "second_instance",
-    "retrial",
+    PROSECUTION_REVIEW,
+    SUPPLEMENTARY_INVESTIGATION,
+    REVIEW_EXTENSION,
+    ARREST_DECISION,
+    INDICTMENT,
+    NON_PROSECUTION,
+    JUDGMENT,
+    SELF_SUPPLEMENTARY_INVESTIGATION,
+    SECOND_INSTANCE,
+    RETRIAL,
 )
 
 
@@ -226,22 +238,20 @@ def _event_aggregates() -> dict:
         return Count("pk", filter=condition)
 
     return {
-        "e_reviewed": events(_code("prosecution_review")),
-        "e_returned": events(_code("supplementary_investigation")),
-        "e_extended": events(_code("review_extension")),
-        "e_decided": Sum(outcome_persons(ARREST_APPROVED, ARREST_REFUSED), filter=_code("arrest_decision")),
-        "e_not_arrested": Sum(outcome_persons(ARREST_REFUSED), filter=_code("arrest_decision")),
-        "e_indicted": Sum("persons", filter=_code("indictment")),
-        "e_not_prosecuted": Sum("persons", filter=_code("non_prosecution")),
-        "e_judged": Sum("persons", filter=_code("judgment")),
-        "e_accepted": Sum("persons", filter=_code("judgment") & Q(case__judgment_accepted=Case.Acceptance.YES)),
-        "e_self_supplementary": events(_code("self_supplementary_investigation")),
-        "e_arrested": Sum(outcome_persons(ARREST_APPROVED), filter=_code("arrest_decision")),
-        "e_not_prosecuted_after_arrest": Sum(_not_prosecuted_after_arrest(), filter=_code("non_prosecution")),
-        "e_acquitted": Sum(outcome_persons(ACQUITTED), filter=_code("judgment")),
-        "e_amended_remanded": Sum(
-            outcome_persons(AMENDED, REMANDED), filter=_code("second_instance") | _code("retrial")
-        ),
+        "e_reviewed": events(_code(PROSECUTION_REVIEW)),
+        "e_returned": events(_code(SUPPLEMENTARY_INVESTIGATION)),
+        "e_extended": events(_code(REVIEW_EXTENSION)),
+        "e_decided": Sum(outcome_persons(ARREST_APPROVED, ARREST_REFUSED), filter=_code(ARREST_DECISION)),
+        "e_not_arrested": Sum(outcome_persons(ARREST_REFUSED), filter=_code(ARREST_DECISION)),
+        "e_indicted": Sum("persons", filter=_code(INDICTMENT)),
+        "e_not_prosecuted": Sum("persons", filter=_code(NON_PROSECUTION)),
+        "e_judged": Sum("persons", filter=_code(JUDGMENT)),
+        "e_accepted": Sum("persons", filter=_code(JUDGMENT) & Q(case__judgment_accepted=Case.Acceptance.YES)),
+        "e_self_supplementary": events(_code(SELF_SUPPLEMENTARY_INVESTIGATION)),
+        "e_arrested": Sum(outcome_persons(ARREST_APPROVED), filter=_code(ARREST_DECISION)),
+        "e_not_prosecuted_after_arrest": Sum(_not_prosecuted_after_arrest(), filter=_code(NON_PROSECUTION)),
+        "e_acquitted": Sum(outcome_persons(ACQUITTED), filter=_code(JUDGMENT)),
+        "e_amended_remanded": Sum(outcome_persons(AMENDED, REMANDED), filter=_code(SECOND_INSTANCE) | _code(RETRIAL)),
     }
 
 
@@ -253,7 +263,7 @@ def _not_prosecuted_after_arrest():
     """
     arrested = (
         ProceduralEvent.objects.filter(
-            case=OuterRef("case"), event_type__code="arrest_decision", date__lte=OuterRef("date")
+            case=OuterRef("case"), event_type__code=ARREST_DECISION, date__lte=OuterRef("date")
         )
         .order_by()
         .values("case")
@@ -364,7 +374,7 @@ def _sources(basis, date_from, date_to, columns, case_q) -> tuple[QuerySet, str,
     )
     event_date = "date" if basis == FLOW else "case__closed_on"
     events = events.filter(**{f"{event_date}__gte": date_from, f"{event_date}__lte": date_to})
-    reviewed = ProceduralEvent.objects.filter(case=OuterRef("pk"), event_type__code="prosecution_review")
+    reviewed = ProceduralEvent.objects.filter(case=OuterRef("pk"), event_type__code=PROSECUTION_REVIEW)
     # 认罪认罚 and 量刑建议 are outcomes of 审查起诉: only cases closed at that stage count.
     cases = Case.objects.filter(
         case_q, Exists(reviewed), closed_on__gte=date_from, closed_on__lte=date_to, **case_kwargs(columns)

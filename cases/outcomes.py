@@ -20,6 +20,9 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from caseqa.wording import clauses, enumeration, paren
+from cases.codes import JUDGMENT, RETRIAL, SECOND_INSTANCE
+
 # Codes with a meaning for the indicators (DOMAIN §9) and key-case sampling (§7).
 ARREST_APPROVED = "approved"  # 批准逮捕
 ARREST_REFUSED = "not_approved"  # 不批准逮捕
@@ -30,9 +33,9 @@ REMANDED = "remanded"  # 发回重审
 
 # Key steps read from outcomes (DOMAIN §7: 无罪判决, 改判): event code → outcome codes.
 KEY_OUTCOMES: dict[str, tuple[str, ...]] = {
-    "judgment": (ACQUITTED, PARTLY_ACQUITTED),
-    "second_instance": (AMENDED,),
-    "retrial": (AMENDED,),
+    JUDGMENT: (ACQUITTED, PARTLY_ACQUITTED),
+    SECOND_INSTANCE: (AMENDED,),
+    RETRIAL: (AMENDED,),
 }
 
 _SEPARATORS = re.compile(r"[;；,，、\n]+")
@@ -60,7 +63,7 @@ class Choices:
         return cls(tuple(r[0] for r in rows), {r[0]: r[1] for r in rows}, spellings)
 
     def allowed(self) -> str:
-        return "、".join(f"{self.labels[c]}（{c}）" for c in self.codes)
+        return enumeration(paren(self.labels[c], c) for c in self.codes)
 
 
 def choices_for(event_type) -> Choices:
@@ -134,4 +137,4 @@ def display(outcomes: dict[str, int] | None, labels: dict[str, str]) -> str:
         return ""
     if len(outcomes) == 1:
         return labels.get(next(iter(outcomes)), next(iter(outcomes)))
-    return "；".join(f"{labels.get(code, code)} {n}" for code, n in outcomes.items())
+    return clauses(f"{labels.get(code, code)} {n}" for code, n in outcomes.items())

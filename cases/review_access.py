@@ -33,3 +33,16 @@ def visible_reviews(user, queryset: QuerySet | None = None) -> QuerySet:
         draft_ok |= Q(case__unit_id__in=grant.read_unit_ids)
     private = Q(status__in=[QualityReview.Status.DRAFT, QualityReview.Status.WITHDRAWN])
     return queryset.filter(case__in=cases).filter(~private | draft_ok)
+
+
+def lead_units(user) -> QuerySet:
+    """Units whose monthly sample `user` may draw and assign (交叉评查 too): those where they hold a
+    review-lead post and the units below them; every unit for a superuser; none for anyone else."""
+    from teams.models import StaffRole, Unit
+
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Unit.objects.none()
+    if user.is_superuser:
+        return Unit.objects.all()
+    posted = StaffRole.objects.filter(user=user, kind=StaffRole.Kind.REVIEW_LEAD).values_list("unit_id", flat=True)
+    return Unit.objects.filter(pk__in=access.subtree_ids(set(posted)))

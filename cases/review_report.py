@@ -140,7 +140,7 @@ def render_review_docx(review: QualityReview) -> bytes:
     if not ctx["dimensions"]:
         doc.add_paragraph(_("未发现问题。"))
     for dim in ctx["dimensions"]:
-        doc.add_heading(f"{dim.label}（{_('扣')} {dim.deduction} {_('分')}）", level=2)
+        doc.add_heading(_("%(dim)s（扣 %(points)s 分）") % {"dim": dim.label, "points": dim.deduction}, level=2)
         rows = [(_("评查项"), _("性质"), _("次数"), _("扣分"), _("具体问题"))]
         rows += [
             (f"{f.item.code} {f.item.text}", f.get_nature_display(), str(f.count), str(f.deduction), f.note)

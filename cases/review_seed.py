@@ -90,7 +90,7 @@ def seed_reviews(ReviewItem, GradeScale, AssessmentScheme) -> None:
             code=code,
             defaults={"name": name, "effective_from": start, "effective_to": end, "label_flawed": flawed},
         )
-    # Keyed by year until migration 0013, by effective date since (this runs in migration 0004 too).
+    # Keyed by year until migration 0014, by effective date since (this runs in migration 0004 too).
     fields = {f.name for f in AssessmentScheme._meta.fields}
     key = {"effective_from": SCHEME_FROM} if "effective_from" in fields else {"year": SCHEME_FROM.year}
     AssessmentScheme.objects.get_or_create(

@@ -22,6 +22,14 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Exists, Min, OuterRef, Q, Subquery
 from django.utils.translation import gettext as _
 
+from cases.codes import (
+    JUDICIAL_SUPERVISION,
+    NON_PROSECUTION,
+    NON_PROSECUTION_COMPLAINT,
+    PROSECUTION_WITHDRAWAL,
+    RETRIAL,
+    STATE_COMPENSATION,
+)
 from cases.models import Case, ProceduralEvent, QualityReview
 from cases.outcomes import KEY_OUTCOMES
 from teams.models import StaffRole, Unit
@@ -29,12 +37,12 @@ from teams.models import StaffRole, Unit
 # Cases that are always reviewed (重点评查): decisions not to prosecute or withdrawals, and cases
 # that came back after closure through a complaint, a retrial, trial supervision or compensation.
 KEY_EVENT_CODES = (
-    "non_prosecution",
-    "prosecution_withdrawal",
-    "non_prosecution_complaint",
-    "retrial",
-    "judicial_supervision",
-    "state_compensation",
+    NON_PROSECUTION,
+    PROSECUTION_WITHDRAWAL,
+    NON_PROSECUTION_COMPLAINT,
+    RETRIAL,
+    JUDICIAL_SUPERVISION,
+    STATE_COMPENSATION,
 )
 RANDOM, KEY = "random", "key"
 

@@ -11,30 +11,52 @@ import datetime
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 
-from django.utils.translation import get_language, gettext
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from caseqa.wording import labelled
+from cases.codes import (
+    ARREST_DECISION,
+    ARREST_RECONSIDERATION,
+    ARREST_REVIEW,
+    ARREST_SUPERIOR_REVIEW,
+    BASE_CODES,
+    INDICTMENT,
+    JUDGMENT,
+    JURISDICTION_TRANSFER,
+    NON_PROSECUTION,
+    NON_PROSECUTION_RECONSIDERATION,
+    NON_PROSECUTION_SUPERIOR_REVIEW,
+    PROSECUTION_REVIEW,
+    RESUBMISSION,
+    RETRIAL,
+    REVIEW_EXTENSION,
+    REVIEW_PERIOD_STARTS,
+    SECOND_INSTANCE,
+    SELF_SUPPLEMENTARY_INVESTIGATION,
+    SUPPLEMENTARY_INVESTIGATION,
+    TRIAL_SUPPLEMENTARY_INVESTIGATION,
+)
 
 EARLIEST_DATE = datetime.date(2000, 1, 1)
 
-BASE_CODES = frozenset({"arrest_review", "prosecution_review"})
 NEEDS_PROSECUTION_REVIEW = frozenset(
-    {"supplementary_investigation", "review_extension", "indictment", "non_prosecution", "jurisdiction_transfer"}
+    {SUPPLEMENTARY_INVESTIGATION, REVIEW_EXTENSION, INDICTMENT, NON_PROSECUTION, JURISDICTION_TRANSFER}
 )
 NEEDS_PREDECESSOR = {
-    "arrest_reconsideration": "arrest_review",
-    "arrest_decision": "arrest_review",
-    "arrest_superior_review": "arrest_reconsideration",
-    "non_prosecution_superior_review": "non_prosecution_reconsideration",
+    ARREST_RECONSIDERATION: ARREST_REVIEW,
+    ARREST_DECISION: ARREST_REVIEW,
+    ARREST_SUPERIOR_REVIEW: ARREST_RECONSIDERATION,
+    NON_PROSECUTION_SUPERIOR_REVIEW: NON_PROSECUTION_RECONSIDERATION,
 }
-REVIEW_PERIOD_STARTS = frozenset({"prosecution_review", "resubmission", "jurisdiction_transfer"})
 REVIEW_STAGE_ONLY = frozenset(
-    {"supplementary_investigation", "review_extension", "resubmission", "self_supplementary_investigation"}
+    {SUPPLEMENTARY_INVESTIGATION, REVIEW_EXTENSION, RESUBMISSION, SELF_SUPPLEMENTARY_INVESTIGATION}
 )
 MAX_SUPPLEMENTARY_ROUNDS = 2
 # Rule 7: each intake (base step) happens once; a case coming back is a resubmission or a transfer.
-ONE_INTAKE_CODES = frozenset({"arrest_review", "prosecution_review"})
+ONE_INTAKE_CODES = BASE_CODES
 # Rule 8: trial-stage steps follow a prosecution (提起公诉) dated on or before them.
-NEEDS_INDICTMENT = frozenset({"second_instance", "retrial", "trial_supplementary_investigation", "judgment"})
+NEEDS_INDICTMENT = frozenset({SECOND_INSTANCE, RETRIAL, TRIAL_SUPPLEMENTARY_INVESTIGATION, JUDGMENT})
 # Rule 9: the seeded catalogue (criminal-2020) is the criminal line's; other lines take none of its steps.
 CRIMINAL_LINE = "criminal"
 
@@ -108,7 +130,7 @@ class Violation:
         return str(MESSAGES[self.rule]) % shown
 
     def __str__(self) -> str:
-        return gettext("%(rule)s：%(message)s") % {"rule": self.rule_title, "message": self.message}
+        return labelled(self.rule_title, self.message)
 
 
 def label(code: str) -> str:
@@ -144,7 +166,7 @@ def _violations(
 ) -> list[Violation]:
     found: list[Violation] = []
     # "Needs X" means an X dated on or before it (§5), whatever the order of entry on that date.
-    indictments = [e.date for e in events if e.code == "indictment"]
+    indictments = [e.date for e in events if e.code == INDICTMENT]
     first_indictment = min(indictments) if indictments else None
     seen: set[str] = set()
     open_return = False
@@ -161,23 +183,23 @@ def _violations(
             found.append(Violation("needs_indictment", event))
         if event.incoming and not (EARLIEST_DATE <= event.date <= today):
             found.append(Violation("date_range", event, {"earliest": EARLIEST_DATE, "today": today}))
-        if code in NEEDS_PROSECUTION_REVIEW and "prosecution_review" not in seen:
+        if code in NEEDS_PROSECUTION_REVIEW and PROSECUTION_REVIEW not in seen:
             found.append(Violation("needs_prosecution_review", event))
         needed = NEEDS_PREDECESSOR.get(code)
         if needed and needed not in seen:
             found.append(Violation("needs_predecessor", event, {"needed": needed}))
-        if code == "resubmission":
+        if code == RESUBMISSION:
             if not open_return:
                 found.append(Violation("resubmission_needs_return", event))
             open_return = False
-        if code == "supplementary_investigation":
+        if code == SUPPLEMENTARY_INVESTIGATION:
             supplementary_rounds += 1
             open_return = True
             if supplementary_rounds > MAX_SUPPLEMENTARY_ROUNDS:
                 found.append(Violation("supplementary_limit", event, {"rounds": supplementary_rounds}))
         if code in REVIEW_PERIOD_STARTS:
             period_start = event.date
-        if code == "review_extension" and period_start is not None:
+        if code == REVIEW_EXTENSION and period_start is not None:
             if period_start in extension_periods:
                 found.append(Violation("one_extension_per_period", event, {"period_start": period_start}))
             extension_periods.add(period_start)

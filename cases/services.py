@@ -16,6 +16,7 @@ from django.db.models import Case as SqlCase
 from django.db.models import Exists, F, Min, OuterRef, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from cases import messages, rollup
 from cases.models import Case, EventType, ProceduralEvent, RuleSet
@@ -60,7 +61,9 @@ def event_type_for(code: str, on: datetime.date | None = None) -> EventType:
     try:
         return EventType.objects.get(rule_set=rule_set, code=code)
     except EventType.DoesNotExist:
-        raise ValidationError({"event": f"未知的诉讼环节编码 {code!r}"}, code="unknown_event") from None
+        raise ValidationError(
+            {"event": _("未知的诉讼环节编码 %(code)s") % {"code": repr(code)}}, code="unknown_event"
+        ) from None
 
 
 def checked_outcomes(event_type: EventType, outcomes, persons: int | None) -> tuple[dict | None, int]:
@@ -162,7 +165,9 @@ def log_event(
     with transaction.atomic():
         locked = _lock(case)
         if ProceduralEvent.objects.filter(case=locked, event_type__code=code, date=date).exists():
-            raise ValidationError({"event": f"该案件已有 {date} 的同一环节记录"}, code="duplicate_event")
+            raise ValidationError(
+                {"event": _("该案件已有 %(date)s 的同一环节记录") % {"date": date}}, code="duplicate_event"
+            )
         incoming = EventRecord(code, date, "new", True, event_type.kind)
         violations = check_sequence(
             stored_records(locked), [incoming], locked.closed_on, today(), locked.closed_on, line=locked.line
@@ -202,7 +207,9 @@ def update_event(event: ProceduralEvent, *, version: int | None = None, reason: 
             event_type = event_type_for(code, date)
             clash = ProceduralEvent.objects.filter(case=locked, event_type__code=code, date=date).exclude(pk=event.pk)
             if clash.exists():
-                raise ValidationError({"event": f"该案件已有 {date} 的同一环节记录"}, code="duplicate_event")
+                raise ValidationError(
+                    {"event": _("该案件已有 %(date)s 的同一环节记录") % {"date": date}}, code="duplicate_event"
+                )
             moved = EventRecord(code, date, event.pk, True, event_type.kind)
             before = stored_records(locked)
             after = [*stored_records(locked, exclude_id=event.pk), moved]

@@ -3,7 +3,7 @@
 from django.urls import path
 
 from cases import views_reviews
-from cases.views import corrections, imports, notices, pages
+from cases.views import corrections, imports, notices, pages, sampling_pages
 
 app_name = "cases"
 
@@ -23,5 +23,9 @@ urlpatterns = [
     path("imports/upload/", imports.import_upload, name="import"),
     path("imports/jobs/<uuid:pk>/", imports.import_job, name="import_job"),
     path("imports/template.xlsx", imports.import_template, name="import_template"),
+    # Before the review routes: "sampling" and "mine" are pages, not review ids or steps.
+    path("reviews/sampling/", sampling_pages.review_sampling, name="review_sampling"),
+    path("reviews/sampling/<int:pk>/assign/", sampling_pages.review_sampling_assign, name="review_sampling_assign"),
+    path("reviews/mine/", sampling_pages.my_reviews, name="my_reviews"),
     *views_reviews.urlpatterns,
 ]

@@ -22,9 +22,11 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from caseqa.wording import clauses, labelled
 from cases import review_workflow as wf
 from cases.forms_reviews import FindingFormSet, OverrideForm, ReasonForm, ResolveForm, ReviewForm, findings_of
 from cases.models import Case, QualityReview
+from cases.review_access import lead_units
 from cases.review_report import render_review_docx, report_context
 from teams import access
 
@@ -59,7 +61,14 @@ def review_list(request):
     return render(
         request,
         "cases/reviews/list.html",
-        {"todo": todo, "page": page, "status": status, "statuses": S.choices, "may_review": wf.may_review(user)},
+        {
+            "todo": todo,
+            "page": page,
+            "status": status,
+            "statuses": S.choices,
+            "may_review": wf.may_review(user),
+            "may_sample": lead_units(user).exists(),
+        },
     )
 
 
@@ -170,7 +179,7 @@ def review_action(request, pk: int, step: str):
     if form is not None and not form.is_valid():
         for field, errors in form.errors.items():
             label = form.fields[field].label if field in form.fields else ""
-            messages.error(request, f"{label}：{'；'.join(errors)}" if label else "；".join(errors))
+            messages.error(request, labelled(label, clauses(errors)) if label else clauses(errors))
         return redirect("cases:review_detail", pk=review.pk)
     data = form.cleaned_data if form is not None else {}
     try:

@@ -21,6 +21,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from caseqa.wording import paren
 from cases.facts import BASES, FLOW
 from cases.models import EventType
 from cases.projection import AT_RISK, OFF_TRACK, ON_TRACK, last_complete_month_end, project_ratio
@@ -390,7 +391,7 @@ def _changes(
         labels_seen = [d.label for d in dash.change_by_group.drivers]
         for driver in dash.change_by_group.drivers:
             if labels_seen.count(driver.label) > 1 and driver.key:  # same-named departments of different units
-                driver.label = f"{driver.label}（{driver.key}）"
+                driver.label = paren(driver.label, driver.key)
         dash.change_group_label = _("成员") if key == "prosecutor" else _("部门")
         for driver in dash.change_by_group.drivers:
             label = f"{dash.change_group_label}：{driver.label}"
@@ -418,7 +419,7 @@ def _group_table(name, title, heading, subject, period, grouped, key, drill_key)
     sums = _sum_rows(grouped, key)
     table = Table(
         name,
-        f"{title}（{basis_label(period.basis)}）",
+        paren(title, basis_label(period.basis)),
         [Column(heading), Column(_("案件数"), True), Column(_("件数"), True), Column(_("案件比"), True)],
     )
     table.columns.append(Column(_("指数"), True, help=term_help("index")))
@@ -429,7 +430,7 @@ def _group_table(name, title, heading, subject, period, grouped, key, drill_key)
         link = _range_link(subject, period, period.basis, **{drill_key: code or "none"})
         table.keys.append(code)
         page = _dashboard_url(key, code, period)
-        table.rows.append([cell(label, page, f"{label}（{code}）" if code else label), *_ratio_cells(row, link)])
+        table.rows.append([cell(label, page, paren(label, code) if code else label), *_ratio_cells(row, link)])
         table.rows[-1].append(cell(row.index))
     return table
 
@@ -456,7 +457,7 @@ def _add_roster(table: Table, subject: Subject, period: Period) -> None:
         table.keys.append(code)
         link = _range_link(subject, period, period.basis, prosecutor=code)
         empty = RatioRow(keys={})
-        row = [cell(name, _dashboard_url("prosecutor", code, period), f"{name}（{code}）"), *_ratio_cells(empty, link)]
+        row = [cell(name, _dashboard_url("prosecutor", code, period), paren(name, code)), *_ratio_cells(empty, link)]
         table.rows.append([*row, cell(None)])
     table.columns.append(Column(_("团队角色")))
     for key, row in zip(table.keys, table.rows, strict=True):
@@ -481,7 +482,7 @@ def _unit_table(subject: Subject, period: Period, grouped: list[RatioRow]) -> Ta
         acc.items += row.items
     table = Table(
         "units",
-        f"{_('本院及下级院对比')}（{basis_label(period.basis)}）",
+        _("本院及下级院对比（%(basis)s）") % {"basis": basis_label(period.basis)},
         [Column(_("单位")), Column(_("案件数"), True), Column(_("件数"), True), Column(_("案件比"), True)],
     )
     for code in [subject.code, *sorted(set(subject.child_units.values()) - {subject.code})]:
@@ -490,7 +491,7 @@ def _unit_table(subject: Subject, period: Period, grouped: list[RatioRow]) -> Ta
         drill = {k: v for k, v in subject.drill.items() if k != "within"}
         link = {**drill, "basis": period.basis, "date_from": period.date_from, "date_to": period.date_to}
         link.update({"unit": code} if code == subject.code else {"within": code})
-        label = f"{name}（{_('本院')}）" if code == subject.code else name
+        label = _("%(name)s（本院）") % {"name": name} if code == subject.code else name
         page = None if code == subject.code else _dashboard_url("unit", code, period)
         table.rows.append([cell(label, page), *_ratio_cells(row, link)])
     return table

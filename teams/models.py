@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from caseqa.wording import paren
+
 # Who may see what is decided in one module, `teams.access`; these queryset methods are the entry every
 # page, endpoint, export and statistic starts from (imported lazily: `teams.access` reads `cases.models`).
 
@@ -190,7 +192,7 @@ class Prosecutor(models.Model):
         ordering = ["staff_code"]
 
     def __str__(self) -> str:
-        return f"{self.name}（{self.staff_code}）"
+        return paren(self.name, self.staff_code)
 
 
 class Team(models.Model):

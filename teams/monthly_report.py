@@ -82,9 +82,12 @@ def card_lines(report: MonthlyReport) -> list[str]:
     lines = []
     for card in report.dash.cards:
         total, projection = card["total"], card.get("projection")
-        text = (
-            f"{card['label']}：{total.ratio_display or '—'}（{_('案件数')} {total.cases}，{_('件数')} {total.items}）"
-        )
+        text = _("%(label)s：%(ratio)s（案件数 %(cases)s，件数 %(items)s）") % {
+            "label": card["label"],
+            "ratio": total.ratio_display or "—",
+            "cases": total.cases,
+            "items": total.items,
+        }
         if card.get("target"):
             text += _("；年度目标 1:%(t).2f") % {"t": card["target"]}
         if projection is not None and projection.projected is not None:

@@ -14,8 +14,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from caseqa.wording import clauses, paren
 from cases import deadlines
 from cases.assessment import AssessmentError, assess_many, assess_prosecutor
+from cases.codes import REVIEW_EXTENSION, SELF_SUPPLEMENTARY_INVESTIGATION, SUPPLEMENTARY_INVESTIGATION
 from cases.indicators import COUNTERWEIGHTS, HIGHER, INDICATORS, LOWER, indicators_for
 from cases.models import Case, Dimension, Grade, GradeScale, ProceduralEvent, ReviewItem, TeamTarget
 from cases.review_stats import review_stats_for
@@ -148,9 +150,9 @@ def recent_imports(user, limit: int = 6) -> list[dict]:
 
 # Indicators whose numerator is "cases holding such an event": they drill down by that event.
 INDICATOR_EVENTS = {
-    "supplementary_rate": "supplementary_investigation",
-    "extension_rate": "review_extension",
-    "self_supplementary_count": "self_supplementary_investigation",
+    "supplementary_rate": SUPPLEMENTARY_INVESTIGATION,
+    "extension_rate": REVIEW_EXTENSION,
+    "self_supplementary_count": SELF_SUPPLEMENTARY_INVESTIGATION,
 }
 
 
@@ -192,7 +194,7 @@ def counterweight_chart(dash: Dashboard, report) -> dict:
     ratio = next((s for s in dash.trend_chart.get("series", []) if s.get("key") == period.basis), None)
     series = []
     if ratio is not None:
-        series.append({**ratio, "name": f"{_('案件比')}（{basis_label(period.basis)}）", "axis": 0})
+        series.append({**ratio, "name": paren(_("案件比"), basis_label(period.basis)), "axis": 0})
     for name in CHARTED_COUNTERWEIGHTS:
         spec = INDICATORS[name]
         data = []
@@ -202,7 +204,7 @@ def counterweight_chart(dash: Dashboard, report) -> dict:
             data.append(round(value * 100, 2) if spec.is_rate and value is not None else value)
         unit = "%" if spec.is_rate else _("人")
         # No drill-down link: the case list filters by event, not by recorded outcome.
-        series.append({"name": f"{spec.label}（{unit}）", "key": name, "data": data, "links": [], "axis": 1})
+        series.append({"name": paren(spec.label, unit), "key": name, "data": data, "links": [], "axis": 1})
         series[-1]["bar"] = not spec.is_rate
     title = _("案件比与对照指标月度走势（%(basis)s）") % {"basis": basis_label(period.basis)}
     axes = [_("案件比"), _("% / 人")]
@@ -262,7 +264,7 @@ def _counterweights(names, values) -> str:
         indicator = values.get(name)
         shown = _indicator_text(name, indicator) if indicator is not None else "—"
         parts.append(f"{INDICATORS[name].label} {shown}")
-    return "；".join(parts)
+    return clauses(parts)
 
 
 def review_tables(dash: Dashboard) -> None:
@@ -361,7 +363,7 @@ def add_assessment(dash: Dashboard, prosecutor, year: int, viewer) -> None:
             for p in result.periods
         ]
         table.caption = _("全年得分为各期得分之和：%(parts)s；合计 %(t)s 分") % {
-            "parts": _("；").join(parts),
+            "parts": clauses(parts),
             "t": result.total,
         }
     dash.tables["assessment"] = table

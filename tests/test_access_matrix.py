@@ -30,7 +30,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from cases import review_workflow as wf
-from cases.models import Charge
+from cases.models import Charge, ReviewSample
 from importjobs.models import ImportJob, WorkerHeartbeat
 from teams.api.auth import issue_token
 from teams.models import Achievement, AnnualPlan, OverallTask, StaffRole
@@ -121,6 +121,10 @@ ROUTES: dict[str, Row] = {
     "cases:review_edit": Row(frozenset({"reviewer"}), kwargs=lambda w: {"pk": w["draft"].pk}),
     "cases:review_report": Row(CASE_READERS, kwargs=lambda w: {"pk": w["submitted"].pk}),
     "cases:review_report_docx": Row(CASE_READERS, kwargs=lambda w: {"pk": w["submitted"].pk}),
+    # The sampling page: review leads of the unit only (a draw of unit A; an empty assignment is allowed).
+    "cases:review_sampling": Row(frozenset({"review_lead"}), query="?month=2025-05&unit=A"),
+    "cases:review_sampling_assign": Row(frozenset({"review_lead"}), "POST", kwargs=lambda w: {"pk": w["sample"].pk}),
+    "cases:my_reviews": Row(ALL),  # each their own review tasks (empty for most)
     "cases:review_action": Row(
         frozenset({"reviewer", "review_lead"}), "POST", kwargs=lambda w: {"pk": w["draft"].pk, "step": "withdraw"}
     ),
@@ -257,6 +261,9 @@ def matrix_world(django_db_setup, django_db_blocker, tmp_path_factory):
             "submitted": reviews["sub"],
             "objected": reviews["obj"],
             "token": issue_token(users["clerk"], "matrix")[0],
+            "sample": ReviewSample.objects.create(
+                month=D(2025, 5, 1), unit=world.units["A"], percentage=5, seed="matrix", drawn_by=users["review_lead"]
+            ),
             "charge": Charge.objects.order_by("code").first(),
             "heartbeat": WorkerHeartbeat.objects.create(
                 worker_id="matrix", beat_at=timezone.now(), started_at=timezone.now(), pid=1

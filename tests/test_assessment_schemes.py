@@ -205,7 +205,7 @@ def test_the_data_migration_maps_each_year_to_jan_first_and_back():
     from django.db import connection
     from django.db.migrations.executor import MigrationExecutor
 
-    before, after = [("cases", "0012_review_withdrawn")], [("cases", "0013_scheme_effective_from")]
+    before, after = [("cases", "0013_review_samples")], [("cases", "0014_scheme_effective_from")]
     executor = MigrationExecutor(connection)
     executor.migrate(before)
     old = executor.loader.project_state(before).apps.get_model("cases", "AssessmentScheme")

@@ -18,6 +18,7 @@ import pandas as pd
 from django.utils.translation import gettext as _
 
 from cases import services
+from cases.codes import INDICTMENT, PROSECUTION_REVIEW, RESUBMISSION, REVIEW_EXTENSION, SUPPLEMENTARY_INVESTIGATION
 from cases.importer.context import LINES, as_date
 from cases.importer.db import select_in
 from cases.importer.parsing import ordinal_to_date
@@ -242,15 +243,15 @@ class _Checker:
         case = df["case"].to_numpy(dtype=np.int64)
         idx = self.code_index.get
         flagged = df["incoming"].to_numpy(dtype=bool) & ((date < EARLIEST_DATE.toordinal()) | (date > self.today))
-        needs = [(x, "prosecution_review") for x in NEEDS_PROSECUTION_REVIEW] + list(NEEDS_PREDECESSOR.items())
-        needs += [(x, "indictment") for x in NEEDS_INDICTMENT]
+        needs = [(x, PROSECUTION_REVIEW) for x in NEEDS_PROSECUTION_REVIEW] + list(NEEDS_PREDECESSOR.items())
+        needs += [(x, INDICTMENT) for x in NEEDS_INDICTMENT]
         for needed in {y for _x, y in needs}:
             first = df[code == idx(needed, -2)].groupby("case")["date"].min()
             first_of_row = pd.Series(case).map(first).to_numpy(dtype=float)
             for x in (x for x, y in needs if y == needed):
                 rows = code == idx(x, -2)
                 flagged |= rows & ~(first_of_row < date)  # NaN (no predecessor) compares False: flagged
-        si, rs = idx("supplementary_investigation", -2), idx("resubmission", -2)
+        si, rs = idx(SUPPLEMENTARY_INVESTIGATION, -2), idx(RESUBMISSION, -2)
         rounds = df[(code == si) | (code == rs)].sort_values(["case", "date"], kind="stable")
         if len(rounds):
             tie = rounds.duplicated(["case", "date"], keep=False)
@@ -261,7 +262,7 @@ class _Checker:
             flagged_cases.update(counts[counts > MAX_SUPPLEMENTARY_ROUNDS].index.tolist())
         else:
             flagged_cases = set()
-        extensions = df[code == idx("review_extension", -2)].groupby("case").size()
+        extensions = df[code == idx(REVIEW_EXTENSION, -2)].groupby("case").size()
         flagged_cases.update(extensions[extensions > 1].index.tolist())
         for intake in ONE_INTAKE_CODES:
             intakes = df[code == idx(intake, -2)].groupby("case").size()

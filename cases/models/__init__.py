@@ -15,6 +15,7 @@ from cases.models.review import (
     ReviewTransition,
 )
 from cases.models.rollup import RatioFact
+from cases.models.sampling import ReviewSample, ReviewSampleCase
 
 __all__ = [
     "AssessmentScheme",
@@ -32,6 +33,8 @@ __all__ = [
     "QualityReview",
     "RatioFact",
     "ReviewItem",
+    "ReviewSample",
+    "ReviewSampleCase",
     "ReviewTransition",
     "RuleSet",
     "TeamSpecialisation",

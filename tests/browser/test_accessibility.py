@@ -64,12 +64,22 @@ def test_main_pages_have_no_serious_accessibility_violations(demo_office, axe_pa
     services.update_event(event, note="更正", reason="登记错误")
     corrections = [f"/cases/{case.pk}/{step}/" for step in ("edit", "close", "reopen")]
     corrections += [f"/cases/{case.pk}/events/{event.pk}/{step}/" for step in ("edit", "delete")]
+    # The sampling page, drawn (with its reviewer selects) and not drawn (the draw form).
+    from cases.review_assignment import draw_sample
+
+    review_lead = User.objects.create_user("review_lead", password=PASSWORD)
+    StaffRole.objects.create(user=review_lead, unit=demo_office.unit, kind=StaffRole.Kind.REVIEW_LEAD)
+    drawn = demo_office.cases[0].received_on.replace(day=1)
+    closed_case(demo_office.prosecutors[2], demo_office.cases[0].received_on)  # not reviewed: it is drawn
+    assert draw_sample(review_lead, demo_office.unit, drawn, 100, "axe").entries.exists()
+    sampling = f"/reviews/sampling/?unit={demo_office.unit.code}&month="
     pages = {
         "clerk": ["/work/", "/cases/", f"/cases/{case.pk}/", "/cases/new/", "/imports/upload/", *corrections],
         "lead": ["/teams/T-HQ/"],
         "prosecutor": ["/prosecutors/P-002/"],
         "leadership": ["/units/U-MAIN/", "/departments/D-1/"],
-        "reviewer": ["/reviews/", f"/reviews/{review.pk}/", f"/reviews/new/?case={case.case_no}"],
+        "reviewer": ["/reviews/", f"/reviews/{review.pk}/", f"/reviews/new/?case={case.case_no}", "/reviews/mine/"],
+        "review_lead": [f"{sampling}{drawn:%Y-%m}", f"{sampling}2020-01"],
     }
     found = {}
     axe_page.goto(f"{live_server.url}/accounts/login/")

@@ -41,7 +41,7 @@ def effective_from_to_year(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("cases", "0012_review_withdrawn")]
+    dependencies = [("cases", "0013_review_samples")]
 
     operations = [
         # 1. the date beside the year, both nullable while the data moves
