@@ -223,3 +223,25 @@ def test_the_data_migration_maps_each_year_to_jan_first_and_back():
     assert sorted(old.objects.values_list("name", "year")) == [("2024", 2024), ("2026", 2026)]
     executor = MigrationExecutor(connection)
     executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+def test_periods_start_on_the_first_day_and_ignore_later_schemes(ro):
+    AssessmentScheme.objects.create(effective_from=D(2027, 1, 1), name="2027", rules={})
+    periods = AssessmentScheme.objects.periods(D(2027, 1, 1), D(2027, 12, 31))
+    assert [(f, t, s.name) for f, t, s in periods] == [(D(2027, 1, 1), D(2027, 12, 31), "2027")]
+    periods = AssessmentScheme.objects.periods(D(2026, 9, 1), D(2026, 12, 31))
+    assert [(f, t, s) for f, t, s in periods] == [(D(2026, 9, 1), D(2026, 12, 31), ro.aug)]
+
+
+def test_the_period_breakdown_reads_in_english(ro):
+    from django.utils import translation
+
+    from teams.sections import add_assessment
+
+    dash = SimpleNamespace(tables={})
+    with translation.override("en"):
+        add_assessment(dash, ro.prosecutors[0], 2026, None)
+    table = dash.tables["assessment"]
+    assert table.title == "Assessment 2026 (scored by period, 3 periods)"
+    assert table.caption.startswith("The year's score is the sum of its periods': 2026-01-01 to 2026-03-31 · ")
+    assert table.caption.endswith("; total 86 points")
