@@ -15,6 +15,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.html import format_html
@@ -442,10 +443,15 @@ class AssessmentSchemeAdmin(SimpleHistoryAdmin):
     search_fields = ["name"]
     fields = ["effective_from", "name", "rules"]
 
+    def get_queryset(self, request):
+        later = AssessmentScheme.objects.filter(effective_from__gt=OuterRef("effective_from"))
+        next_start = Subquery(later.order_by("effective_from").values("effective_from")[:1])
+        return super().get_queryset(request).annotate(next_start=next_start)
+
     @admin.display(description=_("施行至"))
     def in_force_until(self, obj):
-        later = AssessmentScheme.objects.filter(effective_from__gt=obj.effective_from).order_by("effective_from")
-        start = later.values_list("effective_from", flat=True).first()
+        """The day before the next scheme starts (the list reads it in the same query)."""
+        start = getattr(obj, "next_start", None)
         return gettext("（现行）") if start is None else start - datetime.timedelta(days=1)
 
 
