@@ -8,12 +8,14 @@ error naming the DOMAIN.md §5 rule and nothing is saved. Reviews change only th
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.html import format_html
@@ -433,7 +435,24 @@ class GradeScaleAdmin(SimpleHistoryAdmin):
 
 @admin.register(AssessmentScheme)
 class AssessmentSchemeAdmin(SimpleHistoryAdmin):
-    list_display = ["year", "name"]
+    """Schemes by effective date (any day, typically a quarter's first): each is in force until the next one
+    starts; the rules are checked by `validate_scheme_rules`, a second scheme on the same day is refused."""
+
+    list_display = ["effective_from", "name", "in_force_until"]
+    date_hierarchy = "effective_from"
+    search_fields = ["name"]
+    fields = ["effective_from", "name", "rules"]
+
+    def get_queryset(self, request):
+        later = AssessmentScheme.objects.filter(effective_from__gt=OuterRef("effective_from"))
+        next_start = Subquery(later.order_by("effective_from").values("effective_from")[:1])
+        return super().get_queryset(request).annotate(next_start=next_start)
+
+    @admin.display(description=_("施行至"))
+    def in_force_until(self, obj):
+        """The day before the next scheme starts (the list reads it in the same query)."""
+        start = getattr(obj, "next_start", None)
+        return gettext("（现行）") if start is None else start - datetime.timedelta(days=1)
 
 
 @admin.register(TeamTarget)

@@ -1,15 +1,25 @@
-"""Assessment (考核, DOMAIN.md §8) of a prosecutor and a team's results, from the scheme stored as data.
+"""Assessment (考核, DOMAIN.md §8) of a prosecutor, from the schemes stored as data, period by period.
 
-`assess_prosecutor` returns the score line by line, each line with the cases behind it, so a person
-sees why they got it. The quality component starts at the scheme's base and moves by the grade of
-each FINAL review of their cases that became final in the year; a review that finds a wrongful case
-(错案) zeroes it. The efficiency component compares the person's cohort ratio (cases closed in the
-year) with their unit's: points per step of difference, capped both ways.
+Schemes have an effective date (`AssessmentScheme.objects.in_force_on`): a year is cut into periods
+where the scheme in force changes (`AssessmentScheme.objects.periods`), and each thing the assessment
+counts falls in the period of the date of its counted event:
+
+- quality: a FINAL review counts on the day it became final (`final_on`); the period's component starts
+  at its scheme's base and moves by the grade of each review; a review that finds a wrongful case
+  (错案) zeroes that period's component;
+- efficiency: a case counts on the day it was closed (`closed_on`, the cohort basis): the person's
+  ratio over the cases closed in the period against their unit's over the same period, points per step
+  of difference, capped both ways, under the period's scheme.
+
+Each period is scored in full by its own scheme (base included) and the year's total is the sum of the
+periods; `Assessment.periods` keeps them item by item, so a person sees why they got their score. A
+part of the year before the first scheme is not scored: it comes as a period without a scheme whose
+note says so and lists what it would have counted; a year no scheme covers at all is an
+`AssessmentError` (a message on the pages, a 400 on the API).
 
 Both take the `viewer`: what they list and count is limited to the cases the viewer may open
 (`Case.objects.visible_to`), and the figures to the viewer's statistics scope, so a team lead sees a
-member's assessment on the team's cases only and a plain member sees only their own figures in the
-team's results (the rule of `stats/ratio`). Without a viewer (commands, tests) nothing is limited.
+member's assessment on the team's cases only. Without a viewer (commands, tests) nothing is limited.
 """
 
 from __future__ import annotations
@@ -19,21 +29,34 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 
-from cases.models import AssessmentScheme, Case, Finding, Grade, Nature, QualityReview, TeamTarget
-from cases.ratio import EVERYTHING, RatioFilters, RatioRow, Scope, format_ratio, ratio_for
-from cases.review_stats import review_stats_for
-from teams.access import scope_for
-from teams.models import Membership, Prosecutor, Team, Unit
+from cases.models import AssessmentScheme, Finding, Grade, Nature, QualityReview
+from cases.ratio import RatioRow, Scope, format_ratio, ratio_for
+from cases.team_results import TeamMember, TeamMonth, TeamResult, team_results, viewed, year_range
+from teams.models import Prosecutor, Unit
+
+__all__ = [
+    "Assessment",
+    "AssessmentError",
+    "AssessmentLine",
+    "AssessmentPeriod",
+    "TeamMember",
+    "TeamMonth",
+    "TeamResult",
+    "assess_many",
+    "assess_prosecutor",
+    "scheme_for",
+    "team_results",
+]
 
 QUALITY, EFFICIENCY = "quality", "efficiency"
 GRADE_ORDER = [Grade.EXCELLENT, Grade.QUALIFIED, Grade.FLAWED, Grade.UNQUALIFIED]
 
 
 class AssessmentError(LookupError):
-    """No scheme covers the year asked for."""
+    """No scheme is in force on any day of the year asked for."""
 
 
 @dataclass
@@ -49,103 +72,192 @@ class AssessmentLine:
     detail: str = ""
 
 
+def _sum(lines, component=None) -> Decimal:
+    return sum((ln.points for ln in lines if component in (None, ln.component)), Decimal("0"))
+
+
 @dataclass
-class Assessment:
-    """A prosecutor's assessment for a year: the scheme used, the lines and the component totals."""
+class AssessmentPeriod:
+    """The part of the year (`date_from`..`date_to`, inclusive) under one scheme, scored by it line by line.
 
-    prosecutor: Prosecutor
-    year: int
-    scheme: AssessmentScheme
-    lines: list[AssessmentLine]
-    person_ratio: str | None = None
-    unit_ratio: str | None = None
+    `scheme` None: no scheme was in force yet; nothing is scored and `unscored` lists the cases that
+    would have counted (reviews final, cases closed in the period)."""
 
-    def component(self, name: str) -> Decimal:
-        return sum((line.points for line in self.lines if line.component == name), Decimal("0"))
+    date_from: datetime.date
+    date_to: datetime.date
+    scheme: AssessmentScheme | None
+    lines: list[AssessmentLine] = field(default_factory=list)
+    person: RatioRow = field(default_factory=lambda: RatioRow(keys={}))
+    unit: RatioRow = field(default_factory=lambda: RatioRow(keys={}))
+    unscored: list[str] = field(default_factory=list)
+    note: str = ""
 
     @property
     def quality(self) -> Decimal:
-        return self.component(QUALITY)
+        return _sum(self.lines, QUALITY)
 
     @property
     def efficiency(self) -> Decimal:
-        return self.component(EFFICIENCY)
+        return _sum(self.lines, EFFICIENCY)
 
     @property
     def total(self) -> Decimal:
-        return self.quality + self.efficiency
+        return _sum(self.lines)
+
+    @property
+    def person_ratio(self) -> str | None:
+        return format_ratio(self.person.items, self.person.cases)[1]
+
+    @property
+    def unit_ratio(self) -> str | None:
+        return format_ratio(self.unit.items, self.unit.cases)[1]
+
+    @property
+    def label(self) -> str:
+        """The period and its scheme, e.g. "2026-04-01 至 2026-08-14 · 2026年二季度办法"."""
+        name = self.scheme.name if self.scheme else _("无适用的考核办法")
+        return _("%(f)s 至 %(t)s · %(name)s") % {"f": self.date_from, "t": self.date_to, "name": name}
 
 
-def scheme_for(year: int) -> AssessmentScheme:
-    """The scheme in force for `year`: the latest one starting in or before it."""
-    scheme = AssessmentScheme.objects.filter(year__lte=year).order_by("-year").first()
+@dataclass
+class Assessment:
+    """A prosecutor's assessment for a year: its periods (one per scheme in force), each item by item;
+    the year's components and total are the sums of the periods'."""
+
+    prosecutor: Prosecutor
+    year: int
+    periods: list[AssessmentPeriod]
+
+    @property
+    def scored(self) -> list[AssessmentPeriod]:
+        return [p for p in self.periods if p.scheme is not None]
+
+    @property
+    def scheme(self) -> AssessmentScheme:
+        """The scheme of the year's last scored period (the one in force at the end of the year)."""
+        return self.scored[-1].scheme
+
+    @property
+    def lines(self) -> list[AssessmentLine]:
+        """Every period's lines, in date order."""
+        return [line for period in self.periods for line in period.lines]
+
+    def component(self, name: str) -> Decimal:
+        return _sum(self.lines, name)
+
+    @property
+    def quality(self) -> Decimal:
+        return sum((p.quality for p in self.periods), Decimal("0"))
+
+    @property
+    def efficiency(self) -> Decimal:
+        return sum((p.efficiency for p in self.periods), Decimal("0"))
+
+    @property
+    def total(self) -> Decimal:
+        return sum((p.total for p in self.periods), Decimal("0"))
+
+    @property
+    def person_ratio(self) -> str | None:
+        """The person's cohort ratio over the scored periods (cases closed in them)."""
+        rows = [p.person for p in self.scored]
+        return format_ratio(sum(r.items for r in rows), sum(r.cases for r in rows))[1]
+
+    @property
+    def unit_ratio(self) -> str | None:
+        rows = [p.unit for p in self.scored]
+        return format_ratio(sum(r.items for r in rows), sum(r.cases for r in rows))[1]
+
+
+def scheme_for(day: datetime.date) -> AssessmentScheme:
+    """The scheme in force on `day` (`AssessmentScheme.objects.in_force_on`), or an AssessmentError."""
+    scheme = AssessmentScheme.objects.in_force_on(day)
     if scheme is None:
-        raise AssessmentError(_("%(year)d年没有适用的考核办法") % {"year": year})
+        raise AssessmentError(_("%(day)s 没有施行中的考核办法") % {"day": day})
     return scheme
-
-
-def _year_range(year: int) -> tuple[datetime.date, datetime.date]:
-    return datetime.date(year, 1, 1), datetime.date(year, 12, 31)
 
 
 def _dec(value) -> Decimal:
     return Decimal(str(value))
 
 
-def _viewed(viewer) -> tuple[QuerySet, Scope]:
-    """The cases and the statistics scope of `viewer` (None: everything)."""
-    if viewer is None:
-        return Case.objects.all(), EVERYTHING
-    return Case.objects.visible_to(viewer), scope_for(viewer)
-
-
 def assess_prosecutor(prosecutor: Prosecutor, year: int, viewer=None) -> Assessment:
-    """The prosecutor's assessment for `year`, item by item, as `viewer` may see it (module docstring)."""
+    """The prosecutor's assessment for `year`, period by period and item by item, as `viewer` may see it."""
     return assess_many([prosecutor], year, viewer=viewer)[prosecutor.pk]
 
 
 def assess_many(prosecutors: list[Prosecutor], year: int, viewer=None) -> dict[int, Assessment]:
-    """Each prosecutor's assessment for `year` by pk, in a fixed number of queries whatever their number
-    (a team's members side by side); the same lines as `assess_prosecutor`, as `viewer` may see them."""
-    scheme = scheme_for(year)
-    rules = scheme.rules
-    first, last = _year_range(year)
+    """Each prosecutor's assessment for `year` by pk (a team's members side by side): the same periods and
+    lines as `assess_prosecutor`, as `viewer` may see them. A fixed number of queries whatever the number
+    of people (two ratio reads per period)."""
+    first, last = year_range(year)
+    periods = AssessmentScheme.objects.periods(first, last)
+    if all(scheme is None for _f, _t, scheme in periods):
+        raise AssessmentError(_("%(year)d年没有施行中的考核办法") % {"year": year})
     ids = [p.pk for p in prosecutors]
-    cases, scope = _viewed(viewer)
+    cases, scope = viewed(viewer)
     reviews = _final_reviews(ids, first, last, cases)
-    period = {"basis": "cohort", "date_from": first, "date_to": last}
-    # A person's ratio within what the viewer sees (grouped by person over the viewer's scope).
-    people_scope = Scope(prosecutor_ids=frozenset(ids)) if scope.everything else scope
-    people = ratio_for(group_by="prosecutor", scope=people_scope, **period).rows
-    unit_ids = frozenset(p.unit_id for p in prosecutors)
-    units = ratio_for(group_by="unit", scope=Scope(unit_ids=unit_ids), **period).rows
-    person_rows = {row.keys["prosecutor"]: row for row in people}
-    unit_rows = {row.keys["unit"]: row for row in units}
-    unit_codes = dict(Unit.objects.filter(pk__in=unit_ids).values_list("pk", "code"))
-    case_nos: dict[int, list[str]] = {pk: [] for pk in ids}
-    closed = (
+    closed: dict[int, list[tuple[datetime.date, str]]] = {pk: [] for pk in ids}
+    rows = (
         cases.filter(prosecutor_id__in=ids, closed_on__gte=first, closed_on__lte=last, received_on__isnull=False)
         .order_by("closed_on", "case_no")
-        .values_list("prosecutor_id", "case_no")
+        .values_list("prosecutor_id", "closed_on", "case_no")
     )
-    for pk, case_no in closed:
-        case_nos[pk].append(case_no)
-    result = {}
-    for person in prosecutors:
-        lines = _quality_lines(reviews.get(person.pk, []), rules.get("quality", {}))
-        efficiency, person_display, unit_display = _efficiency_lines(
-            person_rows.get(person.staff_code, RatioRow(keys={})),
-            unit_rows.get(unit_codes.get(person.unit_id), RatioRow(keys={})),
-            case_nos[person.pk],
-            rules.get("efficiency", {}),
-        )
-        result[person.pk] = Assessment(person, year, scheme, lines + efficiency, person_display, unit_display)
+    for pk, day, case_no in rows:
+        closed[pk].append((day, case_no))
+    unit_ids = frozenset(p.unit_id for p in prosecutors)
+    unit_codes = dict(Unit.objects.filter(pk__in=unit_ids).values_list("pk", "code"))
+    # A person's ratio within what the viewer sees (grouped by person over the viewer's scope).
+    people_scope = Scope(prosecutor_ids=frozenset(ids)) if scope.everything else scope
+    result = {p.pk: Assessment(p, year, []) for p in prosecutors}
+    for start, end, scheme in periods:
+        if scheme is None:
+            for person in prosecutors:
+                result[person.pk].periods.append(
+                    _unscored(start, end, reviews.get(person.pk, []), closed[person.pk], periods)
+                )
+            continue
+        span = {"basis": "cohort", "date_from": start, "date_to": end}
+        people = ratio_for(group_by="prosecutor", scope=people_scope, **span).rows
+        units = ratio_for(group_by="unit", scope=Scope(unit_ids=unit_ids), **span).rows
+        person_rows = {row.keys["prosecutor"]: row for row in people}
+        unit_rows = {row.keys["unit"]: row for row in units}
+        for person in prosecutors:
+            mine = [(no, g, w) for day, no, g, w in reviews.get(person.pk, []) if start <= day <= end]
+            period = AssessmentPeriod(
+                start,
+                end,
+                scheme,
+                person=person_rows.get(person.staff_code, RatioRow(keys={})),
+                unit=unit_rows.get(unit_codes.get(person.unit_id), RatioRow(keys={})),
+            )
+            period.lines = _quality_lines(mine, scheme.rules.get("quality", {})) + _efficiency_lines(
+                period.person,
+                period.unit,
+                [no for day, no in closed[person.pk] if start <= day <= end],
+                scheme.rules.get("efficiency", {}),
+            )
+            result[person.pk].periods.append(period)
     return result
 
 
-def _final_reviews(prosecutor_ids, first, last, cases) -> dict[int, list[tuple[str, str, bool]]]:
-    """(case number, final grade, valid 错案 flag) of the reviews that became final in the range, by prosecutor,
-    on `cases` (those the viewer may open)."""
+def _unscored(start, end, reviews, closed, periods) -> AssessmentPeriod:
+    """The part of the year before the first scheme: not scored, with what it would have counted."""
+    nos = [no for day, no, _g, _w in reviews if start <= day <= end]
+    nos += [no for day, no in closed if start <= day <= end and no not in nos]
+    first_scheme = next(scheme for _f, _t, scheme in periods if scheme is not None)
+    note = _(
+        "此期间尚无施行中的考核办法（最早的办法自 %(day)s 起施行），期间生效的评查和审结的案件（%(n)d 件）不计分"
+    ) % {
+        "day": first_scheme.effective_from,
+        "n": len(nos),
+    }
+    return AssessmentPeriod(start, end, None, unscored=nos, note=note)
+
+
+def _final_reviews(prosecutor_ids, first, last, cases) -> dict[int, list[tuple[datetime.date, str, str, bool]]]:
+    """(final date, case number, final grade, valid 错案 flag) of the reviews that became final in the range,
+    by prosecutor, on `cases` (those the viewer may open)."""
     rows = (
         QualityReview.objects.filter(
             case__prosecutor_id__in=prosecutor_ids,
@@ -161,11 +273,11 @@ def _final_reviews(prosecutor_ids, first, last, cases) -> dict[int, list[tuple[s
             valid_wrongful=Q(wrongful=True, final_grade=Grade.UNQUALIFIED)
             & Exists(Finding.objects.filter(review=OuterRef("pk"), nature=Nature.ERROR))
         )
-        .values_list("case__prosecutor_id", "case__case_no", "final_grade", "valid_wrongful")
+        .values_list("case__prosecutor_id", "final_on", "case__case_no", "final_grade", "valid_wrongful")
     )
     found: dict[int, list] = {}
-    for pk, case_no, grade, wrongful in rows:
-        found.setdefault(pk, []).append((case_no, grade, wrongful))
+    for pk, day, case_no, grade, wrongful in rows:
+        found.setdefault(pk, []).append((day, case_no, grade, wrongful))
     return found
 
 
@@ -201,11 +313,10 @@ def _quality_lines(reviews: list[tuple[str, str, bool]], rules: dict) -> list[As
     return lines
 
 
-def _efficiency_lines(person: RatioRow, unit: RatioRow, case_nos: list[str], rules: dict):
+def _efficiency_lines(person: RatioRow, unit: RatioRow, case_nos: list[str], rules: dict) -> list[AssessmentLine]:
     person_display, unit_display = format_ratio(person.items, person.cases)[1], format_ratio(unit.items, unit.cases)[1]
     if not person.cases or not unit.cases:
-        line = AssessmentLine(EFFICIENCY, "ratio", _("案-件比：本年度无审结案件，不加减分"), Decimal("0"))
-        return [line], person_display, unit_display
+        return [AssessmentLine(EFFICIENCY, "ratio", _("案-件比：本期无审结案件，不加减分"), Decimal("0"))]
     # Exact fractions: a lower ratio than the unit's earns points, a higher one loses them.
     difference = Fraction(unit.items, unit.cases) - Fraction(person.items, person.cases)
     step = Fraction(str(rules.get("step", "0.1")))
@@ -227,140 +338,4 @@ def _efficiency_lines(person: RatioRow, unit: RatioRow, case_nos: list[str], rul
             "m": rules.get("max_penalty", "—"),
         },
     )
-    return [line], person_display, unit_display
-
-
-# --- team results ----------------------------------------------------------------------------
-
-
-@dataclass
-class TeamMonth:
-    """One month of a team's year: the month's ratio and the year-to-date ratio against the target."""
-
-    month: str
-    cases: int
-    items: int
-    ratio_display: str | None
-    ytd_cases: int
-    ytd_items: int
-    ytd_ratio: float | None
-    ytd_ratio_display: str | None
-    on_target: bool | None
-
-
-@dataclass
-class TeamMember:
-    """A member's figures inside the team, side by side with the others."""
-
-    staff_code: str
-    name: str
-    role: str
-    cases: int
-    items: int
-    ratio_display: str | None
-    reviews: int
-    average_score: Decimal | None
-    grades: dict[str, int]
-
-
-@dataclass
-class TeamResult:
-    """A team's year: ratio, review figures, target tracked month by month, members side by side."""
-
-    team: Team
-    year: int
-    basis: str
-    target_ratio: Decimal | None
-    cases: int
-    items: int
-    ratio_display: str | None
-    reviews: int
-    average_score: Decimal | None
-    grades: dict[str, int]
-    months: list[TeamMonth]
-    members: list[TeamMember]
-
-
-def team_results(team: Team, year: int, *, basis: str = "flow", viewer=None) -> TeamResult:
-    """The team's results for `year` (ratio on `basis`, reviews by final date), in a fixed number of queries,
-    as `viewer` may see them: figures within their scope, members they may see for that year."""
-    first, last = _year_range(year)
-    filters = RatioFilters(team=team.team_code)
-    _cases, scope = _viewed(viewer)
-    people_seen = Prosecutor.objects.all() if viewer is None else Prosecutor.objects.readable_by(viewer, (first, last))
-    target = TeamTarget.objects.filter(team=team, year=year).values_list("target_ratio", flat=True).first()
-    monthly = {
-        row.keys["month"]: row
-        for row in ratio_for(
-            group_by="month", basis=basis, date_from=first, date_to=last, filters=filters, scope=scope
-        ).rows
-    }
-    months, ytd_cases, ytd_items = [], 0, 0
-    for month in range(1, 13):
-        key = f"{year:04d}-{month:02d}"
-        row = monthly.get(key)
-        cases, items = (row.cases, row.items) if row else (0, 0)
-        ytd_cases, ytd_items = ytd_cases + cases, ytd_items + items
-        ytd_ratio, ytd_display, _index = format_ratio(ytd_items, ytd_cases)
-        on_target = (
-            None if target is None or ytd_ratio is None else Fraction(ytd_items, ytd_cases) <= Fraction(str(target))
-        )
-        months.append(
-            TeamMonth(
-                key,
-                cases,
-                items,
-                format_ratio(items, cases)[1],
-                ytd_cases,
-                ytd_items,
-                ytd_ratio,
-                ytd_display,
-                on_target,
-            )
-        )
-    reviews = review_stats_for(group_by="prosecutor", date_from=first, date_to=last, filters=filters, scope=scope)
-    people = ratio_for(group_by="prosecutor", basis=basis, date_from=first, date_to=last, filters=filters, scope=scope)
-    ratio_by = {row.keys["prosecutor"]: row for row in people.rows}
-    reviews_by = {row.keys["prosecutor"]: row for row in reviews.rows}
-    roster = (
-        Membership.objects.filter(team=team, prosecutor__in=people_seen.values("pk"))
-        .exclude(date_from__gt=last)
-        .exclude(date_to__lt=first)
-        .select_related("prosecutor")
-        .order_by(Membership.Role.rank(), "prosecutor__staff_code")
-    )
-    members, seen = [], set()
-    for membership in roster:
-        person = membership.prosecutor
-        if person.staff_code in seen:
-            continue
-        seen.add(person.staff_code)
-        r, v = ratio_by.get(person.staff_code), reviews_by.get(person.staff_code)
-        members.append(
-            TeamMember(
-                person.staff_code,
-                person.name,
-                membership.get_role_display(),
-                r.cases if r else 0,
-                r.items if r else 0,
-                r.ratio_display if r else None,
-                v.reviews if v else 0,
-                v.average_score if v else None,
-                dict(v.grades) if v else dict.fromkeys(Grade.values, 0),
-            )
-        )
-    total = ratio_for(basis=basis, date_from=first, date_to=last, filters=filters, scope=scope).total
-    return TeamResult(
-        team,
-        year,
-        basis,
-        target,
-        total.cases,
-        total.items,
-        total.ratio_display,
-        reviews.total.reviews,
-        reviews.total.average_score,
-        dict(reviews.total.grades),
-        months,
-        members,
-    )
+    return [line]

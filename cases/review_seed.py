@@ -58,6 +58,8 @@ GRADE_SCALES = [
     ("scale-2026", "2026年案件质量评定等级（优质/合格/基本合格/不合格）", datetime.date(2026, 1, 1), None, "基本合格"),
 ]
 
+SCHEME_FROM = datetime.date(2020, 1, 1)  # the seeded scheme is in force from this day
+
 DEFAULT_ASSESSMENT_RULES = {
     "quality": {
         "base": 40,
@@ -88,6 +90,9 @@ def seed_reviews(ReviewItem, GradeScale, AssessmentScheme) -> None:
             code=code,
             defaults={"name": name, "effective_from": start, "effective_to": end, "label_flawed": flawed},
         )
+    # Keyed by year until migration 0014, by effective date since (this runs in migration 0004 too).
+    fields = {f.name for f in AssessmentScheme._meta.fields}
+    key = {"effective_from": SCHEME_FROM} if "effective_from" in fields else {"year": SCHEME_FROM.year}
     AssessmentScheme.objects.get_or_create(
-        year=2020, defaults={"name": "案件质量与效率考核办法（示范）", "rules": DEFAULT_ASSESSMENT_RULES}
+        **key, defaults={"name": "案件质量与效率考核办法（示范）", "rules": DEFAULT_ASSESSMENT_RULES}
     )

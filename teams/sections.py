@@ -326,17 +326,46 @@ def add_assessment(dash: Dashboard, prosecutor, year: int, viewer) -> None:
     except AssessmentError as exc:
         dash.tables["assessment"] = Table("assessment", _("%(year)d年考核") % {"year": year}, [], caption=str(exc))
         return
+    single = len(result.periods) == 1
+    title = (
+        _("%(year)d年考核（%(scheme)s）") % {"year": year, "scheme": result.scheme.name}
+        if single
+        else _("%(year)d年考核（分期计分，%(n)d 个期间）") % {"year": year, "n": len(result.periods)}
+    )
     table = Table(
         "assessment",
-        _("%(year)d年考核（%(scheme)s）") % {"year": year, "scheme": result.scheme.name},
-        [Column(_("项目")), Column(_("说明")), Column(_("件数"), True), Column(_("得分"), True)],
+        title,
+        [Column(_("期间")), Column(_("项目")), Column(_("说明")), Column(_("件数"), True), Column(_("得分"), True)],
     )
     components = {"quality": _("质量"), "efficiency": _("效率")}
-    for line in result.lines:
-        label = f"{components.get(line.component, line.component)} · {line.label}"
-        href = case_list_url(q=line.case_nos[0]) if len(line.case_nos) == 1 else None
-        table.rows.append([cell(label), cell(line.detail), cell(line.count, href), cell(float(line.points))])
-    table.footer = [cell(_("合计")), cell(""), cell(None, text=""), cell(float(result.total))]
+    for period in result.periods:
+        if period.scheme is None:
+            href = case_list_url(q=period.unscored[0]) if len(period.unscored) == 1 else None
+            table.rows.append(
+                [
+                    cell(period.label),
+                    cell(_("不计分")),
+                    cell(period.note),
+                    cell(len(period.unscored), href),
+                    cell(0, text=_("不计分")),
+                ]
+            )
+        for line in period.lines:
+            label = f"{components.get(line.component, line.component)} · {line.label}"
+            href = case_list_url(q=line.case_nos[0]) if len(line.case_nos) == 1 else None
+            table.rows.append(
+                [cell(period.label), cell(label), cell(line.detail), cell(line.count, href), cell(float(line.points))]
+            )
+    table.footer = [cell(_("合计")), cell(""), cell(""), cell(None, text=""), cell(float(result.total))]
+    if not single:
+        parts = [
+            _("%(period)s：%(points)s 分") % {"period": p.label, "points": p.total if p.scheme else _("不计分")}
+            for p in result.periods
+        ]
+        table.caption = _("全年得分为各期得分之和：%(parts)s；合计 %(t)s 分") % {
+            "parts": clauses(parts),
+            "t": result.total,
+        }
     dash.tables["assessment"] = table
 
 

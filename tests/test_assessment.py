@@ -87,10 +87,12 @@ def test_a_wrongful_case_zeroes_the_quality_component(ro):
     assert assess_prosecutor(p3, 2025).quality == 0
 
 
-def test_the_scheme_is_data_versioned_by_year(ro):
-    rules = {**scheme_for(2025).rules, "quality": {**scheme_for(2025).rules["quality"], "base": 50}}
-    AssessmentScheme.objects.create(year=2026, name="2026办法", rules=rules)
-    assert scheme_for(2025).year == 2020 and scheme_for(2027).year == 2026
+def test_the_scheme_is_data_with_an_effective_date(ro):
+    seeded = scheme_for(D(2025, 6, 1))
+    rules = {**seeded.rules, "quality": {**seeded.rules["quality"], "base": 50}}
+    AssessmentScheme.objects.create(effective_from=D(2026, 1, 1), name="2026办法", rules=rules)
+    assert scheme_for(D(2025, 12, 31)).effective_from == D(2020, 1, 1)
+    assert scheme_for(D(2026, 1, 1)).name == scheme_for(D(2027, 5, 1)).name == "2026办法"
     assert lines(assess_prosecutor(ro.prosecutors[2], 2026))["base"].points == 50
     with pytest.raises(AssessmentError):
         assess_prosecutor(ro.prosecutors[2], 2019)
@@ -128,7 +130,7 @@ def test_a_scheme_the_assessment_cannot_read_is_refused(db, rules, fragment):
     from django.core.exceptions import ValidationError
 
     with pytest.raises(ValidationError) as err:
-        AssessmentScheme(year=2030, name="x", rules=rules).full_clean()
+        AssessmentScheme(effective_from=D(2030, 1, 1), name="x", rules=rules).full_clean()
     assert fragment in str(err.value)
 
 

@@ -1,6 +1,7 @@
 """Assessment (考核) on the API: a prosecutor's score line by line, and a team's year against its target.
 
-`GET /api/v1/assessment/?prosecutor=<staff_code>&year=YYYY` and
+`GET /api/v1/assessment/?prosecutor=<staff_code>&year=YYYY` (the year's total and its periods, one per
+scheme in force, each item by item; `lines` lists every period's lines in date order) and
 `GET /api/v1/team-results/?team=<team_code>&year=YYYY&basis=flow|cohort`. Both start from
 the managers (`Prosecutor.objects.readable_by(user, year)`, `Team.objects.readable_by(user)`): a person
 or team the user may not see is a 404, like an unknown code; bad parameters are a 400 naming them.
@@ -17,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import exceptions
+from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -49,6 +50,84 @@ def _year(request) -> int:
     return year
 
 
+class SchemeRef(serializers.Serializer):
+    effective_from = serializers.DateField(help_text="生效日期 / in force from")
+    name = serializers.CharField()
+
+
+class LineOut(serializers.Serializer):
+    component = serializers.ChoiceField(["quality", "efficiency"])
+    code = serializers.CharField(help_text="base, grade_<等级>, wrongful_veto, floor, ratio")
+    label = serializers.CharField()
+    points = serializers.FloatField(help_text="加分为正，扣分为负 / points added (negative: deducted)")
+    count = serializers.IntegerField()
+    cases = serializers.ListField(child=serializers.CharField(), help_text="案号 / the cases behind the line")
+    detail = serializers.CharField(allow_blank=True)
+
+
+class PeriodOut(serializers.Serializer):
+    date_from = serializers.DateField()
+    date_to = serializers.DateField()
+    scheme = SchemeRef(allow_null=True, help_text="null：此期间尚无施行中的考核办法，不计分 / no scheme yet")
+    quality = serializers.FloatField()
+    efficiency = serializers.FloatField()
+    total = serializers.FloatField()
+    person_ratio = serializers.CharField(allow_null=True)
+    unit_ratio = serializers.CharField(allow_null=True)
+    lines = LineOut(many=True)
+    unscored_cases = serializers.ListField(child=serializers.CharField())
+    note = serializers.CharField(allow_blank=True)
+
+
+class AssessmentOut(serializers.Serializer):
+    prosecutor = serializers.CharField()
+    prosecutor_name = serializers.CharField()
+    year = serializers.IntegerField()
+    scheme = SchemeRef(help_text="年末施行的办法 / the scheme in force at the end of the year")
+    quality = serializers.FloatField(help_text="各期质量分之和 / the sum of the periods'")
+    efficiency = serializers.FloatField()
+    total = serializers.FloatField()
+    person_ratio = serializers.CharField(allow_null=True)
+    unit_ratio = serializers.CharField(allow_null=True)
+    periods = PeriodOut(many=True)
+    lines = LineOut(many=True)
+
+
+def _scheme(scheme):
+    return None if scheme is None else {"effective_from": scheme.effective_from.isoformat(), "name": scheme.name}
+
+
+def _lines(lines):
+    return [
+        {
+            "component": line.component,
+            "code": line.code,
+            "label": line.label,
+            "points": _number(line.points),
+            "count": line.count,
+            "cases": line.case_nos,
+            "detail": line.detail,
+        }
+        for line in lines
+    ]
+
+
+def _period(period):
+    return {
+        "date_from": period.date_from.isoformat(),
+        "date_to": period.date_to.isoformat(),
+        "scheme": _scheme(period.scheme),
+        "quality": _number(period.quality),
+        "efficiency": _number(period.efficiency),
+        "total": _number(period.total),
+        "person_ratio": period.person_ratio,
+        "unit_ratio": period.unit_ratio,
+        "lines": _lines(period.lines),
+        "unscored_cases": period.unscored,
+        "note": period.note,
+    }
+
+
 def _required(request, name: str) -> str:
     value = request.query_params.get(name, "").strip()
     if not value:
@@ -57,12 +136,13 @@ def _required(request, name: str) -> str:
 
 
 class AssessmentView(APIView):
-    """A prosecutor's assessment for a year, item by item with the cases behind each line."""
+    """A prosecutor's assessment for a year: the sum of its periods (one per scheme in force), each item by item
+    with the cases behind each line."""
 
     @extend_schema(
         summary="个人考核 / a prosecutor's assessment",
         parameters=[OpenApiParameter("prosecutor", OpenApiTypes.STR, required=True, description="工号"), YEAR_PARAM],
-        responses={200: OpenApiResponse(OpenApiTypes.OBJECT), 400: ERROR_400},
+        responses={200: AssessmentOut, 400: ERROR_400},
     )
     def get(self, request):
         code, year = _required(request, "prosecutor"), _year(request)
@@ -81,24 +161,14 @@ class AssessmentView(APIView):
                 "prosecutor": prosecutor.staff_code,
                 "prosecutor_name": prosecutor.name,
                 "year": year,
-                "scheme": {"year": result.scheme.year, "name": result.scheme.name},
+                "scheme": _scheme(result.scheme),
                 "quality": _number(result.quality),
                 "efficiency": _number(result.efficiency),
                 "total": _number(result.total),
                 "person_ratio": result.person_ratio,
                 "unit_ratio": result.unit_ratio,
-                "lines": [
-                    {
-                        "component": line.component,
-                        "code": line.code,
-                        "label": line.label,
-                        "points": _number(line.points),
-                        "count": line.count,
-                        "cases": line.case_nos,
-                        "detail": line.detail,
-                    }
-                    for line in result.lines
-                ],
+                "periods": [_period(period) for period in result.periods],
+                "lines": _lines(result.lines),
             }
         )
 

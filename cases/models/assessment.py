@@ -1,7 +1,8 @@
-"""Assessment (考核) configuration: the scheme as data, versioned by year, and teams' annual ratio targets."""
+"""Assessment (考核) configuration: the scheme as data with an effective date, and teams' annual ratio targets."""
 
 from __future__ import annotations
 
+import datetime
 from numbers import Number
 
 from django.core.exceptions import ValidationError
@@ -40,8 +41,32 @@ def validate_scheme_rules(rules) -> None:
             raise ValidationError({"rules": _("efficiency.%(key)s 不能为负数") % {"key": key}})
 
 
+class AssessmentSchemeQuerySet(models.QuerySet):
+    """The one rule for choosing a scheme: the one in force on a day is the latest starting on or before it."""
+
+    def in_force_on(self, day: datetime.date) -> AssessmentScheme | None:
+        """The scheme in force on `day` (None: `day` is before the first scheme)."""
+        return self.filter(effective_from__lte=day).order_by("-effective_from").first()
+
+    def periods(
+        self, first: datetime.date, last: datetime.date
+    ) -> list[tuple[datetime.date, datetime.date, AssessmentScheme | None]]:
+        """`first`..`last` cut where the scheme in force changes: (from, to, scheme) in date order, in one
+        query; the part before the first scheme comes with None. Each day's scheme is `in_force_on(day)`."""
+        schemes = list(self.filter(effective_from__lte=last).order_by("effective_from"))
+        starts: list[tuple[datetime.date, AssessmentScheme | None]] = [(first, None)]
+        for scheme in schemes:
+            if scheme.effective_from <= first:
+                starts[0] = (first, scheme)  # the latest one starting on or before `first`
+            else:
+                starts.append((scheme.effective_from, scheme))
+        ends = [start - datetime.timedelta(days=1) for start, _s in starts[1:]] + [last]
+        return [(start, end, scheme) for (start, scheme), end in zip(starts, ends, strict=True)]
+
+
 class AssessmentScheme(models.Model):
-    """The assessment scheme (考核办法) in force from `year` until a later one: rules as JSON (DOMAIN §8).
+    """The assessment scheme (考核办法) in force from `effective_from` (any day, typically a quarter's first)
+    until the day before the next one: rules as JSON (DOMAIN §8).
 
     `rules` holds two components, each editable in the admin:
     ``{"quality": {"base": 40, "grade_points": {"excellent": 3, "qualified": 0, "flawed": -3,
@@ -49,18 +74,25 @@ class AssessmentScheme(models.Model):
     "efficiency": {"step": 0.1, "points_per_step": 1, "max_bonus": 5, "max_penalty": 5}}``.
     """
 
-    year = models.PositiveSmallIntegerField(_("适用年度（起）"), unique=True, validators=[MinValueValidator(2000)])
+    effective_from = models.DateField(
+        _("生效日期"),
+        unique=True,
+        help_text=_("自该日起施行，至下一办法生效日的前一天；可为任意一天，通常为季度首日"),
+        error_messages={"unique": _("该日已有生效的考核办法，一天只能有一个办法生效")},
+    )
     name = models.CharField(_("名称"), max_length=200)
     rules = models.JSONField(_("计分规则"))
     history = HistoricalRecords()
 
+    objects = AssessmentSchemeQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("考核办法")
         verbose_name_plural = _("考核办法")
-        ordering = ["-year"]
+        ordering = ["-effective_from"]
 
     def __str__(self) -> str:
-        return f"{self.year} {self.name}"
+        return f"{self.effective_from:%Y-%m-%d} {self.name}"
 
     def clean(self) -> None:
         validate_scheme_rules(self.rules)
