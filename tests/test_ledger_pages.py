@@ -256,6 +256,19 @@ def test_closing_a_case_explicitly_and_reopening_it(ledger):
     assert "审结日期：— → 2025-06-30" in history and "已起诉" in history
 
 
+def test_the_close_form_offers_the_date_of_the_last_closing_decision(ledger):
+    case = ledger.case
+    close = reverse("cases:case_close", args=[case.pk])
+    assert ledger.client.get(close).context["form"]["closed_on"].value() is None  # no decision yet
+    services.log_event(case, "resubmission", D(2025, 4, 2))
+    services.log_event(case, "indictment", D(2025, 6, 12))
+    form = ledger.client.get(close).context["form"]
+    assert form["closed_on"].value() == D(2025, 6, 12)
+    assert "提起公诉" in str(form["closed_on"].help_text)
+    case.refresh_from_db()
+    assert case.closed_on is None  # offered, not set: the clerk confirms it with a reason
+
+
 def test_a_closed_date_before_a_review_stage_step_is_refused_naming_rule_6(ledger):
     case = ledger.case
     close = reverse("cases:case_close", args=[case.pk])

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from caseqa.widgets import DateInput
 from cases import services
+from cases.codes import REVIEW_ENDS
 from cases.models import Case, OutcomeChoice, ProceduralEvent
 from cases.outcomes import choices_for
 from cases.views.forms import CaseForm
@@ -102,21 +103,31 @@ class CaseCorrectionForm(CaseForm, Correction):
 
 
 class CloseForm(Correction):
-    """审结: the closed date, set explicitly (no procedural event closes a case by itself)."""
+    """审结: the closed date, set explicitly (no procedural event closes a case by itself); an open case
+    is offered the date of its last closing decision (提起公诉, 不起诉决定) when it has one."""
 
     closed_on = forms.DateField(label=_("审结日期"), widget=DateInput())
 
     field_order = ["closed_on", "reason", "version"]
 
     def __init__(self, *args, case: Case, **kwargs):
-        kwargs.setdefault("initial", {"closed_on": case.closed_on, "version": case.version})
+        closed_on = case.closed_on or last_closing_decision(case)
+        kwargs.setdefault("initial", {"closed_on": closed_on, "version": case.version})
         super().__init__(*args, **kwargs)
+        if case.closed_on is None and closed_on is not None:
+            self.fields["closed_on"].help_text = _("默认取本案最后一个审结环节（提起公诉或不起诉决定）的日期")
 
     def clean_closed_on(self):
         value = self.cleaned_data["closed_on"]
         if value > services.today():
             raise forms.ValidationError(_("审结日期不得晚于今天"))
         return value
+
+
+def last_closing_decision(case: Case):
+    """The date of the case's last 提起公诉 or 不起诉决定, or None."""
+    dates = case.events.filter(event_type__code__in=REVIEW_ENDS).order_by("-date").values_list("date", flat=True)
+    return dates.first()
 
 
 class ReopenForm(Correction):
