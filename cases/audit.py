@@ -16,22 +16,10 @@ from django.utils.translation import gettext as _
 
 from cases.models import Case, EventType, OutcomeChoice, ProceduralEvent
 from cases.outcomes import display as outcome_text
+from cases.services import CASE_EDITABLE_FIELDS
 
-CASE_FIELDS = (
-    "title",
-    "line",
-    "category",
-    "main_charge",
-    "unit",
-    "department",
-    "prosecutor",
-    "team",
-    "persons",
-    "closed_on",
-    "plea_leniency",
-    "sentencing_recommendation",
-    "judgment_accepted",
-)
+# The history shows what a correction may change (the rest is derived, or the case's identity).
+CASE_FIELDS = CASE_EDITABLE_FIELDS
 EVENT_FIELDS = ("event_type", "date", "persons", "prosecutor", "note", "outcomes")
 
 
