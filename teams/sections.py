@@ -21,6 +21,7 @@ from cases.codes import REVIEW_EXTENSION, SELF_SUPPLEMENTARY_INVESTIGATION, SUPP
 from cases.indicators import COUNTERWEIGHTS, HIGHER, INDICATORS, LOWER, indicators_for
 from cases.models import Case, Dimension, Grade, GradeScale, ProceduralEvent, ReviewItem, TeamTarget
 from cases.review_stats import review_stats_for
+from cases.views.filtering import CASE_NOS_LIMIT
 from teams.dashboards import Dashboard, basis_label, case_list_url
 from teams.models import Prosecutor
 from teams.tables import Column, Table, cell
@@ -334,10 +335,32 @@ def add_assessment(dash: Dashboard, prosecutor, year: int, viewer) -> None:
     components = {"quality": _("质量"), "efficiency": _("效率")}
     for line in result.lines:
         label = f"{components.get(line.component, line.component)} · {line.label}"
-        href = case_list_url(q=line.case_nos[0]) if len(line.case_nos) == 1 else None
-        table.rows.append([cell(label), cell(line.detail), cell(line.count, href), cell(float(line.points))])
+        href = _assessment_link(line, prosecutor.staff_code, year)
+        distinct = len(set(line.case_nos))
+        # A case reviewed twice in the year counts twice here and once in the linked list: say both.
+        shown = None
+        if line.case_nos and distinct != line.count:
+            shown = _("%(n)d（%(cases)d 件案件）") % {"n": line.count, "cases": distinct}
+        row = [cell(label, href), cell(line.detail), cell(line.count, href, shown), cell(float(line.points))]
+        table.rows.append(row)
     table.footer = [cell(_("合计")), cell(""), cell(None, text=""), cell(float(result.total))]
     dash.tables["assessment"] = table
+
+
+def _assessment_link(line, staff_code: str, year: int) -> str | None:
+    """The case list of an assessment line: the person's cases closed in the year (the ratio line),
+    those with a final review of the grade (a grade line), or the line's own case numbers."""
+    if not line.case_nos:
+        return None
+    first, last = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+    if line.code == "ratio":
+        return case_list_url(prosecutor=staff_code, basis="cohort", date_from=first, date_to=last)
+    if line.code.startswith("grade_"):
+        grade = line.code.removeprefix("grade_")
+        return case_list_url(prosecutor=staff_code, review_grade=grade, review_from=first, review_to=last)
+    if len(line.case_nos) <= CASE_NOS_LIMIT:
+        return case_list_url(case_nos=",".join(dict.fromkeys(line.case_nos)))
+    return None
 
 
 def member_assessments(dash: Dashboard, viewer=None) -> None:
