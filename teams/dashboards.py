@@ -182,6 +182,7 @@ def build(
                 {
                     "basis": basis,
                     "label": basis_label(basis),
+                    "help": term_help(basis),
                     "total": reports[basis].total,
                     "cases_url": case_list_url(**link),
                     "items_url": case_list_url(**link, count="items"),
@@ -241,6 +242,7 @@ def _year_to_date_cards(dash: Dashboard, today: datetime.date) -> None:
             {
                 "basis": basis,
                 "label": f"{basis_label(basis)} · {dash.ytd_label}",
+                "help": term_help(basis),
                 "total": total,
                 "cases_url": case_list_url(**link),
                 "items_url": case_list_url(**link, count="items"),
@@ -306,9 +308,9 @@ def _extras_chart(subject: Subject, period: Period, months: dict, labels: dict[s
 def _trend_table(subject, period, months, reports, targets) -> Table:
     columns = [Column(_("月份"))]
     for basis in BASES:
-        name = basis_label(basis)
-        columns += [Column(f"{name} {_('案件数')}", True), Column(f"{name} {_('件数')}", True)]
-        columns += [Column(f"{name} {_('案件比')}", True)]
+        name, explained = basis_label(basis), term_help(basis)
+        columns += [Column(f"{name} {_('案件数')}", True, explained), Column(f"{name} {_('件数')}", True, explained)]
+        columns += [Column(f"{name} {_('案件比')}", True, explained)]
     if targets:
         columns.append(Column(_("年度目标"), True))
     table = Table("trend", _("案件比月度明细"), columns)

@@ -238,6 +238,7 @@ def indicators_table(dash: Dashboard, report=None) -> Table:
         ]
     )
     base = {**subject.drill, "basis": period.basis, "date_from": period.date_from, "date_to": period.date_to}
+    glossary = reverse("teams:glossary")  # each indicator's name links to its formula and counterweights
     for name, spec in INDICATORS.items():
         indicator = values.get(name)
         if indicator is None:
@@ -247,7 +248,7 @@ def indicators_table(dash: Dashboard, report=None) -> Table:
         weight = COUNTERWEIGHTS.get(name)
         table.rows.append(
             [
-                cell(str(spec.label)),
+                cell(str(spec.label), f"{glossary}#indicator-{name}"),
                 cell(indicator.value, text=_indicator_text(name, indicator)),
                 cell(indicator.numerator, href),
                 cell(indicator.denominator),
@@ -300,14 +301,16 @@ def review_tables(dash: Dashboard) -> None:
         _("扣分最多的评查维度与评查项"),
         [Column(_("维度或评查项")), Column(_("扣分"), True), Column(_("次数"), True)],
     )
+    reviewed = {**subject.drill, "review_from": period.date_from, "review_to": period.date_to}
     for dimension, points in sorted(total.deductions.items(), key=lambda kv: -kv[1]):
         if points:
-            deductions.rows.append(
-                [cell(str(Dimension(dimension).label)), cell(float(points), text=f"−{points}"), cell(None)]
-            )
+            href = case_list_url(**reviewed, finding_dimension=dimension)
+            label = str(Dimension(dimension).label)
+            deductions.rows.append([cell(label, href), cell(float(points), href, f"−{points}"), cell(None)])
     texts = dict(ReviewItem.objects.filter(code__in=[c for c, _n in total.top_findings]).values_list("code", "text"))
     for code, times in total.top_findings:
-        deductions.rows.append([cell(f"{code} {texts.get(code, '')}".strip()), cell(None), cell(times)])
+        href = case_list_url(**reviewed, finding_item=code)
+        deductions.rows.append([cell(f"{code} {texts.get(code, '')}".strip(), href), cell(None), cell(times, href)])
     dash.tables["deductions"] = deductions
     target = dash.tables.get("members" if member_key == "prosecutor" else "teams")
     if target is not None and member_key:
