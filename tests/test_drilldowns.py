@@ -133,3 +133,15 @@ def test_indicator_names_and_basis_cards_explain_themselves(client, office):  # 
     assert names and all(h.startswith(glossary + "#indicator-") for h in names)
     html = response.content.decode()
     assert html.count('<h2><abbr title="按期间统计') == 1 and html.count('<h2><abbr title="按审结统计') == 1
+
+
+def test_the_items_line_in_english(client, office):  # noqa: F811
+    client_for(client, office.users["lead"])
+    client.cookies["django_language"] = "en"
+    last = office.months[0]
+    html = client.get(
+        reverse("cases:list"), {"team": "T-HQ", "basis": "flow", "month": last, "event": "supplementary_investigation"}
+    ).content.decode()
+    assert "of which Return for supplementary investigation: 1 items" in html
+    summary = html[html.index('class="summary"') : html.index("</p>", html.index('class="summary"'))]
+    assert "(Flow basis)" in summary and not any("\u4e00" <= ch <= "\u9fff" for ch in summary)
