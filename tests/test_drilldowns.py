@@ -145,3 +145,16 @@ def test_the_items_line_in_english(client, office):  # noqa: F811
     assert "of which Return for supplementary investigation: 1 items" in html
     summary = html[html.index('class="summary"') : html.index("</p>", html.index('class="summary"'))]
     assert "(Flow basis)" in summary and not any("\u4e00" <= ch <= "\u9fff" for ch in summary)
+
+
+def test_the_unit_reports_figures_link_to_their_cases(client, office):  # noqa: F811
+    client_for(client, office.users["leadership"])
+    last = office.months[0]
+    report = client.get(reverse("teams:unit_report", args=["U-MAIN", last])).context["report"]
+    row = report.table.rows[report.table.keys.index("T-HQ")]
+    assert row[0].href == reverse("teams:team_report", args=["T-HQ", last])
+    cases, items = row[1], row[2]
+    assert (cases.value, items.value) == (2, 3)  # last month: two team cases, one 退补
+    assert listed(client, cases.href)[0] == cases.value
+    assert listed(client, items.href)[1] == items.value
+    assert client.get(row[-1].href).status_code == 200  # the achievements: the team's plan
