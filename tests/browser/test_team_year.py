@@ -8,6 +8,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from teams.models import Achievement, AnnualPlan, YearEndRating, YearEndReport
+from tests.browser.test_layout import OVERFLOWS
 
 pytestmark = pytest.mark.browser
 
@@ -81,3 +82,11 @@ def test_plan_achievement_yearend_and_rating(demo_office, sign_in, page, live_se
     )
     plan = AnnualPlan.objects.get(team=team, year=year)
     assert list(Achievement.objects.filter(plan=plan).values_list("title", flat=True)) == ["涉企合规典型案例"]
+
+    # The year's pages fit a phone as the dashboards do (tables scroll inside their cards).
+    page.set_viewport_size({"width": 390, "height": 844})
+    for path in (f"plan/{year}/", f"yearend/{year}/", f"yearend/{year}/rating/"):
+        page.goto(f"{live_server.url}/teams/{team.team_code}/{path}")
+        expect(page.get_by_role("heading", level=1)).to_be_visible()
+        measured = page.evaluate(OVERFLOWS)
+        assert measured["page"] <= 0 and measured["blocks"] == [], (path, measured)
