@@ -28,7 +28,7 @@ from cases.projection import AT_RISK, OFF_TRACK, ON_TRACK, last_complete_month_e
 from cases.ratio import RatioFilters, RatioReport, RatioRow, Scope, ratio_for
 from teams.glossary import term_help
 from teams.models import Membership
-from teams.periods import Period, month_label
+from teams.periods import Period, add_months, month_label, parse_month
 from teams.ratio_change import CASES_DRIVER, RatioChange, change_by_event, change_by_group
 from teams.tables import Column, Table, cell
 
@@ -182,6 +182,7 @@ def build(
                 {
                     "basis": basis,
                     "label": basis_label(basis),
+                    "help": term_help(basis),
                     "total": reports[basis].total,
                     "cases_url": case_list_url(**link),
                     "items_url": case_list_url(**link, count="items"),
@@ -241,6 +242,7 @@ def _year_to_date_cards(dash: Dashboard, today: datetime.date) -> None:
             {
                 "basis": basis,
                 "label": f"{basis_label(basis)} · {dash.ytd_label}",
+                "help": term_help(basis),
                 "total": total,
                 "cases_url": case_list_url(**link),
                 "items_url": case_list_url(**link, count="items"),
@@ -306,9 +308,9 @@ def _extras_chart(subject: Subject, period: Period, months: dict, labels: dict[s
 def _trend_table(subject, period, months, reports, targets) -> Table:
     columns = [Column(_("月份"))]
     for basis in BASES:
-        name = basis_label(basis)
-        columns += [Column(f"{name} {_('案件数')}", True), Column(f"{name} {_('件数')}", True)]
-        columns += [Column(f"{name} {_('案件比')}", True)]
+        name, explained = basis_label(basis), term_help(basis)
+        columns += [Column(f"{name} {_('案件数')}", True, explained), Column(f"{name} {_('件数')}", True, explained)]
+        columns += [Column(f"{name} {_('案件比')}", True, explained)]
     if targets:
         columns.append(Column(_("年度目标"), True))
     table = Table("trend", _("案件比月度明细"), columns)
@@ -379,9 +381,18 @@ def _changes(
     if dash.change_partial:
         title += _("（%(cur)s 截至 %(day)s，不完整月份）") % {"cur": current, "day": today.isoformat()}
     table = Table("change", title, [Column(_("来源")), Column(_("对案件比的影响"), True)])
+    # Each row links to the cases behind it over the two months compared: the cases received (or
+    # closed) in them, those with the step in them, or the member's.
+    basis = dash.period.basis
+    first = parse_month(previous)
+    last = min(add_months(parse_month(current), 1) - datetime.timedelta(days=1), today)
+    both = {**dash.subject.drill, "basis": basis, "date_from": first, "date_to": last}
     for driver in dash.change_by_event.drivers:
-        label = driver.label if driver.key == CASES_DRIVER else _("环节") + "：" + driver.label
-        table.rows.append([cell(label), cell(round(driver.amount, 4), text=driver.display)])
+        if driver.key == CASES_DRIVER:
+            label, href = driver.label, case_list_url(**both)
+        else:
+            label, href = _("环节") + "：" + driver.label, case_list_url(**both, event=driver.key)
+        table.rows.append([cell(label, href), cell(round(driver.amount, 4), text=driver.display)])
     dims = GROUPS[dash.subject.kind]
     if dims:
         key = "department" if dash.subject.kind == "unit" else dims[0]
@@ -395,7 +406,8 @@ def _changes(
         dash.change_group_label = _("成员") if key == "prosecutor" else _("部门")
         for driver in dash.change_by_group.drivers:
             label = f"{dash.change_group_label}：{driver.label}"
-            table.rows.append([cell(label), cell(round(driver.amount, 4), text=driver.display)])
+            href = case_list_url(**both, **{key: driver.key or "none"})
+            table.rows.append([cell(label, href), cell(round(driver.amount, 4), text=driver.display)])
     table.footer = [cell(_("合计变化")), cell(dash.change_by_event.delta, text=dash.change_by_event.delta_display)]
     dash.tables["change"] = table
 

@@ -21,6 +21,7 @@ from cases.codes import REVIEW_EXTENSION, SELF_SUPPLEMENTARY_INVESTIGATION, SUPP
 from cases.indicators import COUNTERWEIGHTS, HIGHER, INDICATORS, LOWER, indicators_for
 from cases.models import Case, Dimension, Grade, GradeScale, ProceduralEvent, ReviewItem, TeamTarget
 from cases.review_stats import review_stats_for
+from cases.views.filtering import CASE_NOS_LIMIT
 from teams.dashboards import Dashboard, basis_label, case_list_url
 from teams.models import Prosecutor
 from teams.tables import Column, Table, cell
@@ -237,6 +238,7 @@ def indicators_table(dash: Dashboard, report=None) -> Table:
         ]
     )
     base = {**subject.drill, "basis": period.basis, "date_from": period.date_from, "date_to": period.date_to}
+    glossary = reverse("teams:glossary")  # each indicator's name links to its formula and counterweights
     for name, spec in INDICATORS.items():
         indicator = values.get(name)
         if indicator is None:
@@ -246,7 +248,7 @@ def indicators_table(dash: Dashboard, report=None) -> Table:
         weight = COUNTERWEIGHTS.get(name)
         table.rows.append(
             [
-                cell(str(spec.label)),
+                cell(str(spec.label), f"{glossary}#indicator-{name}"),
                 cell(indicator.value, text=_indicator_text(name, indicator)),
                 cell(indicator.numerator, href),
                 cell(indicator.denominator),
@@ -299,14 +301,16 @@ def review_tables(dash: Dashboard) -> None:
         _("扣分最多的评查维度与评查项"),
         [Column(_("维度或评查项")), Column(_("扣分"), True), Column(_("次数"), True)],
     )
+    reviewed = {**subject.drill, "review_from": period.date_from, "review_to": period.date_to}
     for dimension, points in sorted(total.deductions.items(), key=lambda kv: -kv[1]):
         if points:
-            deductions.rows.append(
-                [cell(str(Dimension(dimension).label)), cell(float(points), text=f"−{points}"), cell(None)]
-            )
+            href = case_list_url(**reviewed, finding_dimension=dimension)
+            label = str(Dimension(dimension).label)
+            deductions.rows.append([cell(label, href), cell(float(points), href, f"−{points}"), cell(None)])
     texts = dict(ReviewItem.objects.filter(code__in=[c for c, _n in total.top_findings]).values_list("code", "text"))
     for code, times in total.top_findings:
-        deductions.rows.append([cell(f"{code} {texts.get(code, '')}".strip()), cell(None), cell(times)])
+        href = case_list_url(**reviewed, finding_item=code)
+        deductions.rows.append([cell(f"{code} {texts.get(code, '')}".strip(), href), cell(None), cell(times, href)])
     dash.tables["deductions"] = deductions
     target = dash.tables.get("members" if member_key == "prosecutor" else "teams")
     if target is not None and member_key:
@@ -352,9 +356,20 @@ def add_assessment(dash: Dashboard, prosecutor, year: int, viewer) -> None:
             )
         for line in period.lines:
             label = f"{components.get(line.component, line.component)} · {line.label}"
-            href = case_list_url(q=line.case_nos[0]) if len(line.case_nos) == 1 else None
+            href = _assessment_link(line, prosecutor.staff_code, period.date_from, period.date_to)
+            distinct = len(set(line.case_nos))
+            # A case reviewed twice in the period counts twice here and once in the linked list: say both.
+            shown = None
+            if line.case_nos and distinct != line.count:
+                shown = _("%(n)d（%(cases)d 件案件）") % {"n": line.count, "cases": distinct}
             table.rows.append(
-                [cell(period.label), cell(label), cell(line.detail), cell(line.count, href), cell(float(line.points))]
+                [
+                    cell(period.label),
+                    cell(label, href),
+                    cell(line.detail),
+                    cell(line.count, href, shown),
+                    cell(float(line.points)),
+                ]
             )
     table.footer = [cell(_("合计")), cell(""), cell(""), cell(None, text=""), cell(float(result.total))]
     if not single:
@@ -367,6 +382,21 @@ def add_assessment(dash: Dashboard, prosecutor, year: int, viewer) -> None:
             "t": result.total,
         }
     dash.tables["assessment"] = table
+
+
+def _assessment_link(line, staff_code: str, first: datetime.date, last: datetime.date) -> str | None:
+    """The case list of an assessment line: the person's cases closed in its period (the ratio line),
+    those with a final review of the grade (a grade line), or the line's own case numbers."""
+    if not line.case_nos:
+        return None
+    if line.code == "ratio":
+        return case_list_url(prosecutor=staff_code, basis="cohort", date_from=first, date_to=last)
+    if line.code.startswith("grade_"):
+        grade = line.code.removeprefix("grade_")
+        return case_list_url(prosecutor=staff_code, review_grade=grade, review_from=first, review_to=last)
+    if len(line.case_nos) <= CASE_NOS_LIMIT:
+        return case_list_url(case_nos=",".join(dict.fromkeys(line.case_nos)))
+    return None
 
 
 def member_assessments(dash: Dashboard, viewer=None) -> None:

@@ -3,6 +3,8 @@
 For the 检察长办公会 where each lead reports: per team the month's cases, items and ratio (flow basis),
 the year to date against the team's target, and the plan's goals against the achievements recorded up
 to the month's end. Four queries whatever the number of teams (two ratio engine calls, goals, counts).
+The month's cases and items link to the case list, the team to its own monthly report, the
+achievements to the plan.
 """
 
 from __future__ import annotations
@@ -12,11 +14,13 @@ import io
 from dataclasses import dataclass
 
 from django.db.models import Count, Sum
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from cases.facts import FLOW
 from cases.models import TeamTarget
 from cases.ratio import RatioFilters, Scope, ratio_for
+from teams.dashboards import case_list_url
 from teams.models import Achievement, PlanGoal, Unit
 from teams.periods import add_months, month_label
 from teams.tables import Cell, Column, Table
@@ -71,16 +75,20 @@ def build_unit_report(unit: Unit, teams: list, unit_ids, month: datetime.date, t
     for team in teams:
         now, ytd = this_month.get(team.team_code), to_date.get(team.team_code)
         target = targets.get(team.pk)
+        # The month's figures open their cases (as the dashboards' do), the name the team's own report.
+        link = {"team": team.team_code, "basis": FLOW, "date_from": month, "date_to": month_end}
+        cases_href = case_list_url(**link) if now and now.cases else None
+        items_href = case_list_url(**link, count="items") if now and now.items else None
         table.rows.append(
             [
-                Cell(team.name),
-                Cell(now.cases if now else 0),
-                Cell(now.items if now else 0),
+                Cell(team.name, href=reverse("teams:team_report", args=[team.team_code, label])),
+                Cell(now.cases if now else 0, href=cases_href),
+                Cell(now.items if now else 0, href=items_href),
                 Cell(now and now.ratio and round(now.ratio, 4), text=(now and now.ratio_display) or "—"),
                 Cell(ytd and ytd.ratio and round(ytd.ratio, 4), text=(ytd and ytd.ratio_display) or "—"),
                 Cell(None if target is None else float(target), text="—" if target is None else f"1:{target:.2f}"),
                 Cell(goals.get(team.pk, 0)),
-                Cell(done.get(team.pk, 0)),
+                Cell(done.get(team.pk, 0), href=reverse("teams:team_plan", args=[team.team_code, month.year])),
             ]
         )
         table.keys.append(team.team_code)

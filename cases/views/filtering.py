@@ -11,6 +11,11 @@ cases behind a figure of the ratio (DOMAIN §4):
 - `basis=cohort`: cases closed in the range (that have a base event); with `event=<code>`: those of
   them that hold such an event, whenever it happened.
 
+`review_grade`, `finding_dimension` (a 评查维度 code) and `finding_item` (a review item's code) list the
+cases with such a final review, made final in `review_from`..`review_to`. `case_nos` (comma-separated
+case numbers) lists the few cases of a figure that has no other filter, such as an assessment line.
+The page also says how many items the listed cases carry in the figure (`listed_items`).
+
 A bad value never fails the page: it is reported with its parameter name and ignored.
 """
 
@@ -18,12 +23,12 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from cases.facts import BASES, COHORT, FLOW
 from cases.filters import CaseFilterSet
-from cases.models import Case, EventType, Grade, ProceduralEvent, QualityReview
+from cases.models import Case, Dimension, EventType, Finding, Grade, ProceduralEvent, QualityReview
 from teams.access import subtree_ids
 from teams.models import Unit
 from teams.periods import add_months, parse_month
@@ -49,7 +54,14 @@ FILTER_PARAMS = (
     "review_grade",
     "review_from",
     "review_to",
+    "case_nos",
+    "finding_dimension",
+    "finding_item",
 )
+
+# At most this many case numbers in `case_nos` (a figure made of a handful of cases, e.g. an
+# assessment line); a longer list is refused rather than making an unbounded IN clause.
+CASE_NOS_LIMIT = 200
 
 
 def _date(params, name: str, errors: list[str]) -> datetime.date | None:
@@ -105,18 +117,71 @@ def filter_cases(queryset: QuerySet[Case], params, request=None) -> tuple[QueryS
             queryset = queryset.filter(unit_id__in=subtree_ids(found))
         else:
             errors.append(_("参数 %(name)s：找不到 “%(value)s”") % {"name": "within", "value": within})
-    grade = params.get("review_grade")
-    if grade:
-        queryset = _review_filter(queryset, grade, params, errors)
+    if any(params.get(name) for name in ("review_grade", "finding_dimension", "finding_item")):
+        queryset = _review_filter(queryset, params, errors)
+    case_nos = [n.strip() for n in params.get("case_nos", "").split(",") if n.strip()]
+    if len(case_nos) > CASE_NOS_LIMIT:
+        errors.append(_("参数 case_nos 最多 %(n)d 个案号") % {"n": CASE_NOS_LIMIT})
+    elif case_nos:
+        queryset = queryset.filter(case_no__in=case_nos)
     return _counting_filters(queryset, params, errors), errors
 
 
-def _review_filter(queryset: QuerySet[Case], grade: str, params, errors: list[str]) -> QuerySet[Case]:
-    """Cases with a final review of `grade` that became final in `review_from`..`review_to`."""
-    if grade not in Grade.values:
+def listed_items(queryset: QuerySet[Case], params) -> int:
+    """The items (件数) the listed cases carry in the figure they drill down from (DOMAIN §4).
+
+    Under `flow` with a date range: each listed case received in it counts 1, plus the weighted extra
+    events dated in it (with `event`, only that event's); under `cohort`: each listed case 1 plus all
+    its weighted extras (with `event`, only that event's); without a basis, the cases' own items.
+    So the `count=items` list of a figure totals that figure's items, and an `event` list its extras.
+    """
+    basis = params.get("basis")
+    if basis not in BASES:
+        return queryset.aggregate(n=Sum("items"))["n"] or 0
+    date_from, date_to = date_range(params, [])
+    event = params.get("event")
+    events = ProceduralEvent.objects.filter(case__in=queryset.values("pk"), event_type__kind=EventType.Kind.EXTRA)
+    if event:
+        events = events.filter(event_type__code=event)
+    base = 0
+    if basis == FLOW:
+        if date_from:
+            events = events.filter(date__gte=date_from)
+        if date_to:
+            events = events.filter(date__lte=date_to)
+        if not event:
+            received = queryset.filter(received_on__isnull=False)
+            if date_from:
+                received = received.filter(received_on__gte=date_from)
+            if date_to:
+                received = received.filter(received_on__lte=date_to)
+            base = received.count()
+    elif not event:
+        base = queryset.count()
+    return base + (events.aggregate(n=Sum("event_type__weight"))["n"] or 0)
+
+
+def _review_filter(queryset: QuerySet[Case], params, errors: list[str]) -> QuerySet[Case]:
+    """Cases with a final review that became final in `review_from`..`review_to`, of `review_grade`,
+    with a finding in `finding_dimension` or of the review item `finding_item` (each when given)."""
+    reviews = QualityReview.objects.filter(case_id=OuterRef("pk"), status=QualityReview.Status.FINAL)
+    grade = params.get("review_grade")
+    if grade and grade not in Grade.values:
         errors.append(_("参数 review_grade 的值 “%(value)s” 无效") % {"value": grade})
         return queryset
-    reviews = QualityReview.objects.filter(case_id=OuterRef("pk"), status=QualityReview.Status.FINAL, final_grade=grade)
+    if grade:
+        reviews = reviews.filter(final_grade=grade)
+    dimension = params.get("finding_dimension")
+    if dimension and dimension not in Dimension.values:
+        errors.append(_("参数 finding_dimension 的值 “%(value)s” 无效") % {"value": dimension})
+        return queryset
+    findings = Finding.objects.filter(review_id=OuterRef("pk"))
+    if dimension:
+        findings = findings.filter(dimension=dimension)
+    if params.get("finding_item"):
+        findings = findings.filter(item__code=params["finding_item"])
+    if dimension or params.get("finding_item"):
+        reviews = reviews.filter(Exists(findings))
     for name, lookup in (("review_from", "final_on__gte"), ("review_to", "final_on__lte")):
         day = _date(params, name, errors)
         if day:

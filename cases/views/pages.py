@@ -16,12 +16,13 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from cases import audit, deadlines, services
+from cases.facts import BASES
 from cases.models import Case, Chapter, OutcomeChoice, ProceduralEvent, QualityReview
 from cases.outcomes import display as outcome_text
-from cases.views.filtering import FILTER_PARAMS, filter_cases
+from cases.views.filtering import FILTER_PARAMS, filter_cases, listed_items
 from cases.views.forms import CaseRegistrationForm, EventForm
 from teams.access import can_write, can_write_case
-from teams.dashboards import event_labels
+from teams.dashboards import basis_label, event_labels
 from teams.models import Team
 from teams.tables import EXPORT_FORMATS, Column, Table, cell, export_response
 
@@ -63,14 +64,22 @@ def case_list(request: HttpRequest) -> HttpResponse:
         return _export(cases, fmt)
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     active = {k: request.GET[k] for k in FILTER_PARAMS if request.GET.get(k)}
+    extras = event_labels()
+    event = active.get("event")
+    # The items the list carries, as the figure it drills down from counts them; a base step (受理)
+    # adds no items of its own, so a list by one says only how many cases it holds.
+    counted = not errors and (not event or event in extras)
     context = {
         "page": page,
+        "items": listed_items(cases, request.GET) if counted else None,
+        "items_event": extras.get(event or ""),
+        "items_basis": basis_label(active["basis"]) if active.get("basis") in BASES else "",
         "table": _case_table(page.object_list),
         "errors": errors,
         "active": active,
         "query": urlencode(active),
         "teams": Team.objects.readable_by(request.user).order_by("team_code").values_list("team_code", "name"),
-        "event_types": list(event_labels().items()),
+        "event_types": list(extras.items()),
         "lines": Case.Line.choices,
         "categories": Case.Category.choices,
         "chapters": Chapter.choices,
