@@ -88,16 +88,17 @@ def test_assessment_lines_link_to_the_cases_they_count(client, reviewed):
     client_for(client, reviewed.users["leadership"])
     dash = client.get(reverse("teams:prosecutor", args=["P-001"])).context["dash"]
     lines = dash.tables["assessment"].rows
-    linked = [row for row in lines if row[2].href]
-    assert linked, [row[0].value for row in lines]
+    # Columns: period, line, detail, count, points.
+    linked = [row for row in lines if row[3].href]
+    assert linked, [row[1].value for row in lines]
     for row in linked:
-        assert row[0].href == row[2].href  # the line's name and its count open the same list
-        n, _items, _nos = listed(client, row[2].href)
-        assert n == row[2].value, row[0].value
-    grade = next(row for row in linked if query(row[2].href).get("review_grade"))
-    assert listed(client, grade[2].href)[2] == [reviewed.reviewed.case_no]
-    ratio = next(row for row in linked if query(row[2].href).get("basis") == "cohort")
-    assert query(ratio[2].href)["prosecutor"] == "P-001"
+        assert row[1].href == row[3].href  # the line's name and its count open the same list
+        n, _items, _nos = listed(client, row[3].href)
+        assert n == row[3].value, row[1].value
+    grade = next(row for row in linked if query(row[3].href).get("review_grade"))
+    assert listed(client, grade[3].href)[2] == [reviewed.reviewed.case_no]
+    ratio = next(row for row in linked if query(row[3].href).get("basis") == "cohort")
+    assert query(ratio[3].href)["prosecutor"] == "P-001"
 
 
 def test_deduction_rows_link_to_the_reviewed_cases(client, reviewed):
