@@ -56,7 +56,9 @@ class Command(BaseCommand):
             differing = {key for key in before.keys() | after.keys() if before.get(key) != after.get(key)}
             if differing:
                 sample = ", ".join(repr(key) for key in sorted(differing, key=repr)[:5])
-                problems.append(f"the maintained {name} differs from a rebuild in {len(differing)} rows (e.g. {sample})")
+                problems.append(
+                    f"the maintained {name} differs from a rebuild in {len(differing)} rows (e.g. {sample})"
+                )
         if problems:
             raise CommandError("; ".join(problems) + "; run `manage.py rebuild_rollups` to repair it")
         seconds = time.monotonic() - started
