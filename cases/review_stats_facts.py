@@ -13,7 +13,8 @@ import datetime
 from collections.abc import Iterator
 from decimal import Decimal
 
-from django.db.models import F, OuterRef, Subquery, Sum
+from django.db import connections
+from django.db.models import F, Sum
 from django.db.models.functions import TruncQuarter, TruncYear
 
 from cases.facts import ZERO_NONE
@@ -52,19 +53,30 @@ def read_facts(
     facts = ReviewFact.objects.filter(scope_q, level=level, month__gte=whole[0], month__lte=whole[1], **fact_columns)
     names = [f"p_{p}" for p in periods] + [f"c_{c}" for c in fact_keys]
     sums = ("reviews", "score_cents", *GRADES, "points_cents", "times")
-    rows = (
+    inner = (
         facts.values(
             **{f"p_{p}": _TRUNCS[p]("month") for p in periods},
             **{f"c_{c}": F(c) for c in fact_keys},
             f_dimension=F("dimension"),
             f_item=F("item_id"),
-            # The item's code as it is now (as the raw statement joins it), without a query of its own.
-            f_code=Subquery(ReviewItem.objects.filter(pk=OuterRef("item_id")).values("code")[:1]),
         )
         .annotate(**{f"s_{v}": Sum(v) for v in sums})
         .order_by()
-        .values_list(*names, "f_dimension", "f_item", "f_code", *(f"s_{v}" for v in sums))
     )
+    # The item's code as it is now (as the raw statement joins it), joined once per grouped row: a
+    # correlated subquery in the grouped query ran once per table row (13 of 22 ms at 100k cases).
+    connection = connections[inner.db]
+    qn = connection.ops.quote_name
+    inner_sql, params = inner.query.get_compiler(inner.db).as_sql()
+    selected = [qn(n) for n in (*names, "f_dimension", "f_item")]
+    selected += [f"i.{qn('code')}", *(qn(f"s_{v}") for v in sums)]
+    sql = (
+        f"SELECT {', '.join(f'g.{c}' if not c.startswith('i.') else c for c in selected)} FROM ({inner_sql}) g "
+        f"LEFT JOIN {qn(ReviewItem._meta.db_table)} i ON i.{qn('id')} = g.{qn('f_item')}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
     chapter_of = dict(Charge.objects.values_list("pk", "chapter")) if "charge_chapter" in key_columns else {}
     n_periods, n_names = len(periods), len(names)
     positions = [fact_keys.index("main_charge_id" if c == "charge_chapter" else c) for c in key_columns]
