@@ -23,7 +23,7 @@ from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
 
 from django.db import connection, transaction
-from django.db.models import BigIntegerField, Count, F, IntegerField, Q, QuerySet, Sum, Value
+from django.db.models import BigIntegerField, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, Round, TruncMonth
 
 from cases.facts import KEY_FIELDS, ZERO_NONE, case_path
@@ -173,11 +173,25 @@ def _held(case_filter: Q) -> Q:
     return case_filter & ~Q(pk__in=sorted(held)) if held else case_filter
 
 
+def _lock_reviewed_cases(case_filter: Q) -> None:
+    """Lock the touched cases that have reviews, in id order, before reading their reviews.
+
+    Every transition that makes a review final locks its case first (`maintained`), so with these rows
+    locked none can commit between this block's "before" and "after" halves (which would count it
+    twice, or not at all). Cases without a review are left alone: a review cannot be created, submitted
+    and made final inside one write of its case. Id order: two bulk writers lock in one order.
+    """
+    reviewed = Exists(QualityReview.objects.filter(case=OuterRef("pk")))
+    list(Case.objects.filter(case_filter).filter(reviewed).order_by("pk").select_for_update().values_list("pk"))
+
+
 def before(cursor, depth: int, case_filter: Q) -> None:
     """The "before" half for the cases matching `case_filter` (called by `cases.rollup.maintained`)."""
     delta = f"{_DELTA}_{depth}"
+    case_filter = _held(case_filter)
+    _lock_reviewed_cases(case_filter)
     _prepare(cursor, delta)
-    _add_facts(cursor, delta, _held(case_filter), -1)
+    _add_facts(cursor, delta, case_filter, -1)
 
 
 def after(cursor, depth: int, case_filter: Q) -> None:
@@ -204,10 +218,9 @@ def maintained(case_ids: Iterable[int]) -> Iterator[None]:
             return
         # Depths after the case blocks' own, so that a case block inside this one gets a table of its own.
         depth = 100 + len(outer)
+        # `before` locks the case rows first (the workflow's `_locked` takes them too, after): a concurrent
+        # transition on another review of the case waits there, before the case's reviews are read.
         case_filter = Q(pk__in=sorted(ids))
-        # The case rows first (the workflow's `_locked` takes them too, after): a concurrent transition on
-        # another review of the case then waits here, before the "before" half reads the case's reviews.
-        list(Case.objects.select_for_update().filter(case_filter).order_by("pk").values_list("pk", flat=True))
         with connection.cursor() as cursor:
             before(cursor, depth, case_filter)
         token = _blocks.set((*outer, frozenset(ids)))
