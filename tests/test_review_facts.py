@@ -140,3 +140,21 @@ def test_an_import_that_reattributes_a_case_moves_its_reviews(db, today_fixed, t
     maintained = review_facts.snapshot()
     review_facts.rebuild()
     assert review_facts.snapshot() == maintained
+
+
+@pytest.mark.parametrize("reviewed_before", [False, True])
+def test_a_review_made_final_inside_a_case_write_is_counted_once(ro, reviewed_before):
+    """Blocks nest either way: a case block whose cases had no review leaves them to the review block."""
+    from cases import rollup
+
+    p1 = ro.prosecutors[0]
+    case = closed_case(p1, D(2025, 8, 1))
+    if reviewed_before:
+        final_review(case, ro.reviewer, [("PR-F01", 1, "")], on=D(2025, 8, 3))
+    with rollup.maintained([case.pk]):
+        final_review(case, ro.reviewer2, [("LA-E01", 1, "")], on=D(2025, 8, 5))
+    maintained = review_facts.snapshot()
+    review_facts.rebuild()
+    assert review_facts.snapshot() == maintained
+    august = review_stats_for(date_from=D(2025, 8, 1), date_to=D(2025, 8, 31)).total
+    assert august.reviews == (2 if reviewed_before else 1)
