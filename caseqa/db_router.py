@@ -1,7 +1,8 @@
 """Statistics reads on a PostgreSQL read replica (DESIGN.md "Scale-out"), active when DATABASE_REPLICA_URL is set.
 
-What goes to the replica: every read of the `RatioFact` roll-up, and, inside `statistics_reads()` (which
-`StatisticsReadsMiddleware` opens around GET requests to the statistics endpoints), the reads of case,
+What goes to the replica: every read of the `RatioFact` and `ReviewFact` roll-ups, and, inside
+`statistics_reads()` (which `StatisticsReadsMiddleware` opens around GET requests to the statistics
+endpoints), the reads of case,
 event, review and organisation rows that the engines make. Everything else stays on the primary:
 all writes, reads inside a transaction on the primary (a writer must see its own rows, e.g. the roll-up
 maintenance in `cases.rollup`), and the rows that decide who may see what (logins, sessions, API tokens,
@@ -34,7 +35,7 @@ REPLICA = "replica"
 STATISTICS_PATHS = ("/api/v1/stats/",)
 # Always read on the replica when one is configured: the roll-up is written only by the maintenance code,
 # which runs inside a transaction on the primary and therefore reads there.
-REPLICA_MODELS = frozenset({"cases.ratiofact"})
+REPLICA_MODELS = frozenset({"cases.ratiofact", "cases.reviewfact"})
 # Inside statistics_reads(): the engines' raw reads. Access-control rows stay on the primary.
 STATISTICS_APPS = frozenset({"cases", "teams"})
 PRIMARY_ONLY_MODELS = frozenset({"teams.apitoken", "teams.staffrole"})

@@ -35,6 +35,7 @@ from cases.models import (
     ProceduralEvent,
     QualityReview,
     RatioFact,
+    ReviewFact,
     ReviewItem,
     ReviewTransition,
     RuleSet,
@@ -476,6 +477,17 @@ class RatioFactAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
     def get_list_filter(self, request):
         return [name for name in ("level", "basis", "event_code") if name in {f.name for f in RatioFact._meta.fields}]
+
+
+@admin.register(ReviewFact)
+class ReviewFactAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """The maintained count table of final reviews (`manage.py rebuild_rollups` recomputes it); never edited."""
+
+    show_full_result_count = False
+    list_filter = ["level", "dimension"]
+
+    def get_list_display(self, request):
+        return [f.name for f in ReviewFact._meta.fields if f.name != "id"]
 
 
 # The sampling page's stored draws (kept apart: this module is long enough).

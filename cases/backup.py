@@ -27,12 +27,12 @@ from django.db import connection, models, transaction
 from django.db.models import Sum
 
 from cases import rollup
-from cases.models import Case, RatioFact
+from cases.models import Case, RatioFact, ReviewFact
 
 FORMAT = "caseqa-portable/1"
 # Derived or transient data: recreated by migrate, the roll-up rebuild, or simply not worth keeping.
 EXCLUDED_APPS = ("contenttypes", "sessions", "axes")
-EXCLUDED_MODELS = ("auth.Permission", "cases.RatioFact")
+EXCLUDED_MODELS = ("auth.Permission", "cases.RatioFact", "cases.ReviewFact")
 
 
 class FullPrecisionEncoder(DjangoJSONEncoder):
@@ -133,7 +133,7 @@ def import_portable(path: Path, *, replace: bool = False) -> dict:
     if not replace and Case.objects.exists():
         raise BackupError("the database already holds cases; restore into an empty database or pass --replace")
     with transaction.atomic():
-        tables = _tables([*portable_models(), RatioFact])
+        tables = _tables([*portable_models(), RatioFact, ReviewFact])
         # Empty what the backup restores (the seeded catalogue included: the backup carries the office's own).
         for sql in connection.ops.sql_flush(no_style(), tables, reset_sequences=False, allow_cascade=False):
             with connection.cursor() as cursor:

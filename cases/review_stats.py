@@ -3,9 +3,11 @@
 `review_stats_for` takes exactly the parameters of `cases.ratio.ratio_for` and reuses its parsing,
 filter resolution, scope and period labels; reviews fall in the period of their final date (the day
 they became final), and are attributed through their case like the ratio. Only FINAL reviews count.
-One statement answers any request: the final reviews in range are read once, then grouped for grades
-and scores, and their findings grouped by dimension and item (deductions by dimension and finding
-counts by item both add up from it).
+Whole months are read from the maintained `ReviewFact` count table (`cases.review_stats_facts`);
+the days of a partial month at either end from the raw rows, in one statement per partial range:
+the final reviews in range are read once, then grouped for grades and scores, and their findings
+grouped by dimension and item (deductions by dimension and finding counts by item both add up
+from it). Every figure is a sum over reviews, so the two parts add up exactly.
 """
 
 from __future__ import annotations
@@ -27,7 +29,9 @@ from cases.ratio import (
     Scope,
     attach_codes,
     period_label,
+    split_range,
 )
+from cases.review_stats_facts import TOTALS, read_facts
 from cases.stats_query import StatsQuery
 
 TOP_FINDINGS = 5
@@ -173,14 +177,9 @@ def review_stats_for(
     columns, periods, dims = query.columns, list(query.periods), query.dims
 
     total = ReviewRow(keys={})
-    scope_q = scope.case_q()
-    if scope_q is None:
+    scope_q, scope_fact_q = scope.case_q(), scope.fact_q()
+    if scope_q is None or scope_fact_q is None:
         return ReviewReport(basis, date_from, date_to, group_by, [], total)
-    review_q = (
-        Q(status=QualityReview.Status.FINAL, final_on__gte=date_from, final_on__lte=date_to)
-        & _prefix(scope_q, "case__")
-        & Q(**case_kwargs(columns, "case__"))
-    )
     groups: dict[tuple, ReviewRow] = {}
     labels: dict[tuple[str, object], str] = {}
     n_keys = len(periods) + len(dims)
@@ -228,17 +227,37 @@ def review_stats_for(
         return found
 
     zero = Decimal("0")
-    for kind, *values in _read(review_q, group_exprs("")):
-        keys, (first, code, n, amount, times) = values[:n_keys], values[n_keys:]
-        amount = _decimal(amount)
+
+    def add(kind: int, keys: list, first, code, n, amount: Decimal, times) -> None:
         for acc in (row_for(keys), total):
             if kind == GRADED:
                 acc.reviews += n
                 acc.score_sum += amount
                 acc.grades[first] = acc.grades.get(first, 0) + n
+            elif kind == TOTALS:  # a count-table row: the group's reviews, score sum and every grade
+                acc.reviews += n
+                acc.score_sum += amount
+                for grade, count in first.items():
+                    acc.grades[grade] = acc.grades.get(grade, 0) + count
             else:
                 acc.deductions[first] = acc.deductions.get(first, zero) + amount
                 acc.findings[code] = acc.findings.get(code, 0) + times
+
+    # Whole months from the maintained count table; the days of a partial month at either end from the
+    # raw rows (the same split as the ratio's, so any inclusive range is exact).
+    whole, partial = split_range(date_from, date_to)
+    if whole:
+        for kind, keys, first, code, n, amount, times in read_facts(whole, periods, dims, columns, scope):
+            add(kind, keys, first, code, n, amount, times)
+    for day_from, day_to in partial:
+        review_q = (
+            Q(status=QualityReview.Status.FINAL, final_on__gte=day_from, final_on__lte=day_to)
+            & _prefix(scope_q, "case__")
+            & Q(**case_kwargs(columns, "case__"))
+        )
+        for kind, *values in _read(review_q, group_exprs("")):
+            keys, (first, code, n, amount, times) = values[:n_keys], values[n_keys:]
+            add(kind, keys, first, code, n, _decimal(amount), times)
 
     rows = sorted(groups.values(), key=lambda r: tuple((v is None, str(v)) for v in r.keys.values()))
     attach_codes(rows, dims)

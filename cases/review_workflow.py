@@ -9,6 +9,9 @@ The objection period is 5 calendar days from the day of submission (Asia/Shangha
 day 5 is accepted, on day 6 refused. A review nobody accepts or objects to by then becomes final by
 lapse, dated the day after the period; `finalize_lapsed()` (run daily by `manage.py finalize_reviews`)
 applies it, and so does any later transition attempt on that review before checking the request.
+
+The transitions that make a review final (accept, lapse, resolve) run inside
+`cases.review_facts.maintained`, so the statistics' count table changes in the same transaction.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cases import review_facts
 from cases.models import Case, Finding, Grade, QualityReview, ReviewItem, ReviewTransition
 from cases.review_rules import Deduction, grade_scale_for, review_grade, review_score
 from teams.models import StaffRole, Unit
@@ -367,7 +371,7 @@ def _finalise(review, finality, day) -> None:
 def apply_lapse(review: QualityReview, *, now=None) -> bool:
     """Make a submitted review final if its objection period is over; True if it did (own transaction)."""
     now = _now(now)
-    with transaction.atomic():
+    with transaction.atomic(), review_facts.maintained([review.case_id]):
         review = _locked(review)
         deadline = objection_deadline(review)
         if review.status != Status.SUBMITTED or timezone.localdate(now) <= deadline:
@@ -392,7 +396,7 @@ def accept(review: QualityReview, actor, *, now=None) -> QualityReview:
     """The case's prosecutor accepts the submitted review: it becomes final."""
     now = _now(now)
     apply_lapse(review, now=now)
-    with transaction.atomic():
+    with transaction.atomic(), review_facts.maintained([review.case_id]):
         review = _locked(review)
         _require_status(review, Status.SUBMITTED)
         if not is_case_prosecutor(actor, review.case):
@@ -454,7 +458,7 @@ def resolve(
     does not survive (DOMAIN §7); a grade given with the amendment is the lead's new override and stands.
     """
     now = _now(now)
-    with transaction.atomic():
+    with transaction.atomic(), review_facts.maintained([review.case_id]):
         review = _locked(review)
         _require_status(review, Status.OBJECTED)
         _require_lead(actor, review, _("处理异议"))

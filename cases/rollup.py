@@ -20,6 +20,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
 
+from cases import review_facts
 from cases.facts import BASES, KEY_FIELDS, fact_querysets
 from cases.models import Case, RatioFact
 
@@ -87,10 +88,13 @@ def maintained(case_ids: Iterable[int], *, new_case_ids: Iterable[int] = ()) -> 
                     _add_facts(cursor, delta, Q(pk__in=stored) if listed else in_table, -1)
                 if not listed:
                     _insert_ids(cursor, touched, sorted(ids.intersection(new)))
+                # The final reviews' counts move with their cases' attribution (cases.review_facts).
+                review_facts.before(cursor, depth, Q(pk__in=sorted(ids)) if listed else in_table)
             yield
             with connection.cursor() as cursor:
                 _add_facts(cursor, delta, Q(pk__in=sorted(ids)) if listed else in_table, +1)
                 _apply(cursor, delta)
+                review_facts.after(cursor, depth, Q(pk__in=sorted(ids)) if listed else in_table)
                 cursor.execute(f"DELETE FROM {delta}")
                 if not listed:
                     cursor.execute(f"DELETE FROM {touched}")
@@ -217,6 +221,7 @@ def rebuild() -> int:
                         f"SELECT {select} FROM ({sql}) sub",
                         [level, basis, *constants, *params],
                     )
+        review_facts.rebuild()  # every caller of a rebuild (restore, catalogue recount) needs both
         return RatioFact.objects.count()
 
 

@@ -7,8 +7,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from cases import rollup
-from cases.models import Case, RatioFact
+from cases import review_facts, rollup
+from cases.models import Case, RatioFact, ReviewFact
 from tests.factories import make_case
 
 D = datetime.date
@@ -53,3 +53,29 @@ def test_nested_maintained_blocks_leave_no_state_behind_after_a_failure(office_w
     with rollup.maintained([case.pk]), rollup.maintained([case.pk]):
         assert rollup._blocks.get() == (frozenset({case.pk}),)  # the inner block leaves it to the outer
     assert rollup._blocks.get() == ()
+
+
+@pytest.fixture
+def office_with_reviews(db):
+    from tests.reviews_kit import closed_case, final_review, make_review_office
+
+    ro = make_review_office()
+    p1, p2, _ = ro.prosecutors
+    final_review(closed_case(p1, D(2025, 5, 2)), ro.reviewer, [("PR-F01", 2, "")], on=D(2025, 6, 3))
+    final_review(closed_case(p2, D(2025, 5, 4)), ro.reviewer2, [("LA-E01", 1, "")], on=D(2025, 7, 1))
+    return ro
+
+
+def test_the_review_rollup_is_checked_and_repaired_too(office_with_reviews):
+    maintained = review_facts.snapshot()
+    assert maintained, "final reviews are counted as they become final"
+    out = StringIO()
+    call_command("rebuild_rollups", "--check", stdout=out)
+    assert f"review roll-up {len(maintained)} rows checked" in out.getvalue()
+
+    ReviewFact.objects.filter(level="unit", item_id=0).update(reviews=999)
+    with pytest.raises(CommandError, match=r"review roll-up differs from a rebuild in \d+ rows"):
+        call_command("rebuild_rollups", "--check", stdout=StringIO())
+    assert ReviewFact.objects.filter(reviews=999).exists(), "--check must not repair"
+    call_command("rebuild_rollups", stdout=StringIO())
+    assert review_facts.snapshot() == maintained

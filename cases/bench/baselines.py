@@ -14,12 +14,14 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection
 
-from cases.models import Case, EventType, ProceduralEvent, QualityReview
+from cases.models import Case, EventType, Finding, ProceduralEvent, QualityReview, ReviewItem
 
 CASES = Case._meta.db_table
 EVENTS = ProceduralEvent._meta.db_table
 TYPES = EventType._meta.db_table
 REVIEWS = QualityReview._meta.db_table
+FINDINGS = Finding._meta.db_table
+ITEMS = ReviewItem._meta.db_table
 
 
 def month_of(expression: str) -> str:
@@ -120,10 +122,15 @@ def indicators_baseline(
     return Statistic(out, seconds)
 
 
+DIMENSIONS = ("evidence", "facts", "law", "procedure", "documents", "reasoning", "effect", "responsibility")
+TOP_FINDINGS = 5
+
+
 def reviews_baseline(
     date_from: datetime.date, date_to: datetime.date, *, team_id: int | None = None, by_unit: bool = False
 ) -> Statistic:
-    """Final reviews by month of their final date (and unit): {(month, key): (reviews, Σ score ×100, grades...)}."""
+    """Final reviews by month of their final date (and unit), two hand-written GROUP BYs (reviews; findings):
+    {(month, key): (reviews, average score, count per grade…, deductions per dimension…, top findings)}."""
     grades = ("excellent", "qualified", "flawed", "unqualified")
     team = "AND c.team_id = %s" if team_id is not None else ""
     grade_counts = ", ".join(f"COUNT(CASE WHEN r.final_grade = '{g}' THEN 1 END)" for g in grades)
@@ -133,11 +140,34 @@ def reviews_baseline(
         FROM {REVIEWS} r JOIN {CASES} c ON c.id = r.case_id
         WHERE r.status = 'final' AND r.final_on >= %s AND r.final_on <= %s {team}
         GROUP BY 1, 2"""
+    found_sql = f"""
+        SELECT {month_of("r.final_on")} AS m, {_key_column(by_unit)} AS k, f.dimension, i.code,
+            SUM(f.points * f.count), SUM(f.count)
+        FROM {FINDINGS} f JOIN {REVIEWS} r ON r.id = f.review_id JOIN {CASES} c ON c.id = r.case_id
+            JOIN {ITEMS} i ON i.id = f.item_id
+        WHERE r.status = 'final' AND r.final_on >= %s AND r.final_on <= %s {team}
+        GROUP BY 1, 2, 3, 4"""
     params = [date_from, date_to, *([team_id] if team_id is not None else [])]
     rows, seconds = run_sql(sql, params)
+    found, found_seconds = run_sql(found_sql, params)
+    deductions: dict[tuple, dict[str, Decimal]] = {}
+    items: dict[tuple, dict[str, int]] = {}
+    for m, k, dimension, code, points, times in found:
+        into = deductions.setdefault((m, k), dict.fromkeys(DIMENSIONS, Decimal(0)))
+        into[dimension] += Decimal(str(points)).quantize(Decimal("0.01"))
+        counts = items.setdefault((m, k), {})
+        counts[code] = counts.get(code, 0) + int(times)
     out = {}
     for m, k, count, score_sum, *by_grade in rows:
         # Half-up to the cent, as the product shows averages (float rounding would turn x.xx5 down).
         average = (Decimal(str(score_sum)) / int(count)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-        out[(m, k)] = (int(count), float(average), *(int(g) for g in by_grade))
-    return Statistic(out, seconds)
+        ded = deductions.get((m, k), dict.fromkeys(DIMENSIONS, Decimal(0)))
+        top = sorted(items.get((m, k), {}).items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_FINDINGS]
+        out[(m, k)] = (
+            int(count),
+            float(average),
+            *(int(g) for g in by_grade),
+            *(float(ded[d]) for d in DIMENSIONS),
+            tuple(top),
+        )
+    return Statistic(out, seconds + found_seconds)

@@ -98,17 +98,23 @@ GRADES = ("excellent", "qualified", "flawed", "unqualified")
 
 
 def review_rows(rows: list[dict], by_unit: bool, units: dict[str, int]) -> dict[tuple, tuple]:
-    """(reviews, average score to the cent, count per grade) per (month, unit id | 0)."""
+    """(reviews, average score to the cent, count per grade, deductions per dimension, top findings)
+    per (month, unit id | 0)."""
+    from cases.bench.baselines import DIMENSIONS
+
     out = {}
     for row in rows:
         if not row.get("reviews"):
             continue
         grades = row.get("grades") or {}
+        deductions = row.get("deductions") or {}
         average = row.get("average_score")
         out[_key(row, by_unit, units)] = (
             int(row["reviews"]),
             None if average is None else round(float(average), 2),
             *(int(grades.get(g, 0)) for g in GRADES),
+            *(round(float(deductions.get(d, 0)), 2) for d in DIMENSIONS),
+            tuple((f["item"], int(f["count"])) for f in row.get("top_findings") or []),
         )
     return out
 

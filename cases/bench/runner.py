@@ -25,6 +25,7 @@ from cases.bench.report import render_table, targets
 from cases.bench.timing import Samples, database_time, repeat
 from cases.indicators import indicators_for
 from cases.ratio import RatioFilters, ratio_for
+from cases.review_stats import review_stats_for
 
 # How many cases of the data set are re-imported under new numbers, by scale (every n-th case).
 # Seconds one figure may take: a statistic slower than budget / repeat gets fewer runs (at least MIN_RUNS).
@@ -68,6 +69,7 @@ STATISTICS = (
     Statistic("ratio_units_month", "/api/v1/stats/ratio/", "ratio", by_unit=True, team=False),
     Statistic("indicators_team_month", "/api/v1/stats/indicators/", "indicators", by_unit=False, team=True),
     Statistic("indicators_units_month", "/api/v1/stats/indicators/", "indicators", by_unit=True, team=False),
+    Statistic("reviews_team_month", "/api/v1/stats/reviews/", "reviews", by_unit=False, team=True),
     Statistic("reviews_units_month", "/api/v1/stats/reviews/", "reviews", by_unit=True, team=False),
 )
 BASELINES = {
@@ -76,7 +78,7 @@ BASELINES = {
     "reviews": baselines.reviews_baseline,
 }
 READERS = {"ratio": checks.ratio_rows, "indicators": checks.indicator_rows, "reviews": checks.review_rows}
-ENGINES = {"ratio": ratio_for, "indicators": indicators_for}
+ENGINES = {"ratio": ratio_for, "indicators": indicators_for, "reviews": review_stats_for}
 
 
 def run_benchmark(options: Options, log=print) -> dict:

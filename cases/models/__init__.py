@@ -14,6 +14,7 @@ from cases.models.review import (
     ReviewItem,
     ReviewTransition,
 )
+from cases.models.review_fact import ReviewFact
 from cases.models.rollup import RatioFact
 from cases.models.sampling import ReviewSample, ReviewSampleCase
 
@@ -32,6 +33,7 @@ __all__ = [
     "ProceduralEvent",
     "QualityReview",
     "RatioFact",
+    "ReviewFact",
     "ReviewItem",
     "ReviewSample",
     "ReviewSampleCase",

@@ -1,4 +1,7 @@
-"""`manage.py rebuild_rollups`: recompute the maintained roll-up from the raw case and event rows.
+"""`manage.py rebuild_rollups`: recompute the maintained roll-ups from the raw rows.
+
+Two count tables: the ratio's `RatioFact` (cases and events) and the review statistics' `ReviewFact`
+(final reviews, their findings and their cases' attribution); `rollup.rebuild()` rebuilds both.
 
 Every write keeps the roll-up in its own transaction, so a rebuild is needed only when a release says
 so (a changed fact definition) or after rows were changed behind the product's back (a restore, a
@@ -11,7 +14,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from cases import rollup
+from cases import review_facts, rollup
 
 
 class _RolledBack(Exception):
@@ -19,7 +22,7 @@ class _RolledBack(Exception):
 
 
 class Command(BaseCommand):
-    help = "Rebuild the 案-件比 roll-up from the raw rows (--check: only report whether it differs)."
+    help = "Rebuild the 案-件比 and review roll-ups from the raw rows (--check: only report whether they differ)."
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -32,22 +35,34 @@ class Command(BaseCommand):
         started = time.monotonic()
         if not check:
             rows = rollup.rebuild()
-            self.stdout.write(f"roll-up rebuilt: {rows} rows in {time.monotonic() - started:.1f} s")
+            reviews = review_facts.ReviewFact.objects.count()
+            self.stdout.write(
+                f"roll-up rebuilt: {rows} rows, review roll-up {reviews} rows, in {time.monotonic() - started:.1f} s"
+            )
             return
-        maintained = rollup.snapshot()
+        maintained, maintained_reviews = rollup.snapshot(), review_facts.snapshot()
         try:
             with transaction.atomic():
                 rollup.rebuild()
-                rebuilt = rollup.snapshot()
+                rebuilt, rebuilt_reviews = rollup.snapshot(), review_facts.snapshot()
                 raise _RolledBack
         except _RolledBack:
             pass
-        differing = {key for key in maintained.keys() | rebuilt.keys() if maintained.get(key) != rebuilt.get(key)}
-        if differing:
-            sample = ", ".join(repr(key) for key in sorted(differing, key=repr)[:5])
-            raise CommandError(
-                f"the maintained roll-up differs from a rebuild in {len(differing)} rows (e.g. {sample}); "
-                "run `manage.py rebuild_rollups` to repair it"
-            )
+        problems = []
+        for name, before, after in (
+            ("roll-up", maintained, rebuilt),
+            ("review roll-up", maintained_reviews, rebuilt_reviews),
+        ):
+            differing = {key for key in before.keys() | after.keys() if before.get(key) != after.get(key)}
+            if differing:
+                sample = ", ".join(repr(key) for key in sorted(differing, key=repr)[:5])
+                problems.append(
+                    f"the maintained {name} differs from a rebuild in {len(differing)} rows (e.g. {sample})"
+                )
+        if problems:
+            raise CommandError("; ".join(problems) + "; run `manage.py rebuild_rollups` to repair it")
         seconds = time.monotonic() - started
-        self.stdout.write(f"roll-up matches a rebuild: {len(maintained)} rows checked in {seconds:.1f} s")
+        self.stdout.write(
+            f"roll-up matches a rebuild: {len(maintained)} rows checked, "
+            f"review roll-up {len(maintained_reviews)} rows checked, in {seconds:.1f} s"
+        )
