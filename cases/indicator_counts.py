@@ -22,7 +22,7 @@ import functools
 import operator
 
 from django.db import connections
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import Count, DateField, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Coalesce, Least
 
@@ -232,7 +232,8 @@ def _counted_in(middle, periods: tuple[str, ...]):
         for period in periods:
             truncate = PERIOD_TRUNC[period]
             others = others.annotate(**{f"p_{period}": truncate("date")}).filter(
-                **{f"p_{period}": truncate(OuterRef("date"))}
+                # Cast: a truncation needs its argument's type, which an outer reference lacks.
+                **{f"p_{period}": truncate(Cast(OuterRef("date"), DateField()))}
             )
         return Exists(others)
 
