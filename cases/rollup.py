@@ -198,8 +198,11 @@ def rebuild() -> int:
     """Recompute the whole roll-up from the raw case and event rows, set-based; returns the row count.
 
     One INSERT … SELECT per level, basis and fact kind, from the same fact definition the engine and
-    the incremental path use, so the database does the grouping without a round trip per row.
+    the incremental path use, so the database does the grouping without a round trip per row. The
+    indicators' count table is rebuilt with it (every caller repairs rows changed behind the hook).
     """
+    from cases import indicator_facts
+
     table = RatioFact._meta.db_table
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {table}")
@@ -227,6 +230,7 @@ def rebuild() -> int:
                         f"SELECT {select} FROM ({sql}) sub",
                         [level, basis, *constants, *params],
                     )
+        indicator_facts.rebuild()
         return RatioFact.objects.count()
 
 

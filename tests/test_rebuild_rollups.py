@@ -7,8 +7,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from cases import rollup
-from cases.models import Case, RatioFact
+from cases import indicator_facts, rollup
+from cases.models import Case, IndicatorFact, RatioFact
 from tests.factories import make_case
 
 D = datetime.date
@@ -42,6 +42,19 @@ def test_a_rollup_changed_behind_the_products_back_is_found_then_repaired(office
     call_command("rebuild_rollups", stdout=out)
     assert "roll-up rebuilt" in out.getvalue()
     assert rollup.snapshot() == maintained
+
+
+def test_an_indicator_table_changed_behind_the_products_back_is_found_then_repaired(office_with_cases):
+    maintained = indicator_facts.snapshot()
+    assert maintained
+    IndicatorFact.objects.filter(level="team").update(returned=7)
+    with pytest.raises(CommandError, match=r"differs from a rebuild in \d+ rows"):
+        call_command("rebuild_rollups", "--check", stdout=StringIO())
+    assert IndicatorFact.objects.filter(level="team", returned=7).exists(), "--check must not repair"
+    out = StringIO()
+    call_command("rebuild_rollups", stdout=out)
+    assert "indicators" in out.getvalue()
+    assert indicator_facts.snapshot() == maintained
 
 
 def test_nested_maintained_blocks_leave_no_state_behind_after_a_failure(office_with_cases):

@@ -1,4 +1,5 @@
-"""`manage.py rebuild_rollups`: recompute the maintained roll-up from the raw case and event rows.
+"""`manage.py rebuild_rollups`: recompute the maintained roll-ups from the raw case and event rows:
+the 案-件比's `RatioFact` and the §9 indicators' `IndicatorFact`.
 
 Every write keeps the roll-up in its own transaction, so a rebuild is needed only when a release says
 so (a changed fact definition) or after rows were changed behind the product's back (a restore, a
@@ -11,7 +12,8 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from cases import rollup
+from cases import indicator_facts, rollup
+from cases.models import IndicatorFact
 
 
 class _RolledBack(Exception):
@@ -19,7 +21,7 @@ class _RolledBack(Exception):
 
 
 class Command(BaseCommand):
-    help = "Rebuild the 案-件比 roll-up from the raw rows (--check: only report whether it differs)."
+    help = "Rebuild the 案-件比 and indicator roll-ups from the raw rows (--check: only report whether they differ)."
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -31,18 +33,25 @@ class Command(BaseCommand):
     def handle(self, *args, check=False, **options):
         started = time.monotonic()
         if not check:
-            rows = rollup.rebuild()
-            self.stdout.write(f"roll-up rebuilt: {rows} rows in {time.monotonic() - started:.1f} s")
+            rows = rollup.rebuild()  # the indicators' table with it
+            indicators = IndicatorFact.objects.count()
+            seconds = time.monotonic() - started
+            self.stdout.write(f"roll-up rebuilt: {rows} rows, indicators {indicators} rows in {seconds:.1f} s")
             return
-        maintained = rollup.snapshot()
+        maintained = {"ratio": rollup.snapshot(), "indicators": indicator_facts.snapshot()}
         try:
             with transaction.atomic():
                 rollup.rebuild()
-                rebuilt = rollup.snapshot()
+                rebuilt = {"ratio": rollup.snapshot(), "indicators": indicator_facts.snapshot()}
                 raise _RolledBack
         except _RolledBack:
             pass
-        differing = {key for key in maintained.keys() | rebuilt.keys() if maintained.get(key) != rebuilt.get(key)}
+        differing = {
+            (table, key)
+            for table in maintained
+            for key in maintained[table].keys() | rebuilt[table].keys()
+            if maintained[table].get(key) != rebuilt[table].get(key)
+        }
         if differing:
             sample = ", ".join(repr(key) for key in sorted(differing, key=repr)[:5])
             raise CommandError(
@@ -50,4 +59,8 @@ class Command(BaseCommand):
                 "run `manage.py rebuild_rollups` to repair it"
             )
         seconds = time.monotonic() - started
-        self.stdout.write(f"roll-up matches a rebuild: {len(maintained)} rows checked in {seconds:.1f} s")
+        rows = len(maintained["ratio"])
+        indicators = len(maintained["indicators"])
+        self.stdout.write(
+            f"roll-up matches a rebuild: {rows} rows checked, indicators {indicators} rows, in {seconds:.1f} s"
+        )
