@@ -232,22 +232,15 @@ def _collect(query: StatsQuery, case_q: Q) -> tuple[dict[tuple, dict[str, int]],
         chapter_of = dict(Charge.objects.values_list("pk", "chapter")) if "charge_chapter" in key_columns else {}
         reader = _KeyReader(periods, fact_keys)
         n = len(periods) + len(fact_keys)
-        fact_q = scope.fact_q()
-        for row in indicator_facts.read(level, query.basis, whole, periods, fact_keys, columns, fact_q):
+        rows, fact_total = indicator_facts.read(level, query.basis, whole, periods, fact_keys, columns, scope.fact_q())
+        for row in rows:
             counts = dict(zip(COUNT_NAMES.values(), row[n:], strict=True))
             key = reader.key(row[:n])
             if chapter_of:
                 key = _chapter_key(key, len(periods), key_columns, fact_keys, chapter_of)
             add(grouped, key, counts, counts)
-        # Over periods the distinct-case counts do not add up (a case in January and March is one
-        # case in the total): the total is read once more, ungrouped. Over attribution keys they do.
-        if periods:
-            for row in indicator_facts.read(level, query.basis, whole, (), (), columns, fact_q):
-                counts = dict(zip(COUNT_NAMES.values(), row, strict=True))
-                add(total, (), counts, counts)
-        else:
-            for counts in grouped.values():
-                add(total, (), counts, counts)
+        counts = dict(zip(COUNT_NAMES.values(), fact_total, strict=True))
+        add(total, (), counts, counts)
     if partial:
         raw_grouped, raw_total = collect_raw(
             query.basis, partial, query.columns, case_q, periods, key_columns, middle=whole
