@@ -1,19 +1,9 @@
 """DOMAIN.md §9: the indicators shown beside the 案-件比, each with its counterweight.
 
 Same grouping, filters, scope and bases as `cases.ratio.ratio_for` (whose parsing and key resolution
-are reused, not repeated). Everything is counted by two aggregate queries per answer, grouped in SQL:
-one over the events that feed the indicators (aggregated per case, then per group), one over closed
-cases and their outcome fields (and, when grouped by period, the event query once more for the total).
-
-Period attribution:
-- `flow`: an event-based count falls in the period of the event's date (退补, 延长, 批捕/不捕
-  decisions, 起诉/不诉, 一审判决, 自行补充侦查); "cases received for 审查起诉" are the cases with a
-  `prosecution_review` dated in the period; the outcome fields of a case (认罪认罚, 量刑建议) count
-  in the period of its closed date, the day they become final.
-- `cohort`: everything of the cases closed (审结) in the period, whenever it happened.
-
-Case-counted indicators count a case once per group (COUNT DISTINCT), so a case with two 退补 in one
-year counts once in that year's row even when it counts in two monthly rows.
+are reused, not repeated). Whole months are read from the maintained count table `IndicatorFact`
+(cases.indicator_facts), the partial months at the ends of a range from the raw rows
+(cases.indicator_counts, where the counting and period attribution are defined), as the ratio does.
 
 Outcomes (DOMAIN §3) are read from the events' recorded outcomes, never from notes
 (`cases.outcomes`): 不捕率 counts the persons of arrest decisions by outcome (批准 / 不批准逮捕);
@@ -23,38 +13,26 @@ a decision without a recorded outcome is not counted on either side.
 from __future__ import annotations
 
 import datetime
-import functools
-import operator
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db import connections
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
-from django.db.models.fields.json import KT
-from django.db.models.functions import Cast, Coalesce, Least
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from cases.codes import (
-    ARREST_DECISION,
-    INDICTMENT,
-    JUDGMENT,
-    NON_PROSECUTION,
-    PROSECUTION_REVIEW,
-    RETRIAL,
-    REVIEW_EXTENSION,
-    SECOND_INSTANCE,
-    SELF_SUPPLEMENTARY_INVESTIGATION,
-    SUPPLEMENTARY_INVESTIGATION,
-)
-from cases.facts import COHORT, FLOW, PERIOD_TRUNC, case_kwargs, case_path, through_case
-from cases.models import Case, ProceduralEvent
-from cases.outcomes import ACQUITTED, AMENDED, ARREST_APPROVED, ARREST_REFUSED, REMANDED
+from cases import indicator_facts
+from cases.facts import COHORT, FLOW
+from cases.indicator_counts import EVENT_TOTALS, add, case_aggregates, collect_raw
+from cases.models import Charge
+from cases.models.indicator_fact import INDICATOR_COUNTS
 from cases.ratio import (
     EVERYTHING,
     RatioFilters,
     Scope,
+    _KeyReader,
     attach_codes,
-    period_label,
+    rollup_columns,
+    rollup_level,
+    split_range,
 )
 from cases.stats_query import StatsQuery
 
@@ -154,20 +132,6 @@ COUNTERWEIGHTS: dict[str, Counterweight] = {
     ),
 }
 
-# The event codes the indicators read.
-EVENT_CODES = (
-    PROSECUTION_REVIEW,
-    SUPPLEMENTARY_INVESTIGATION,
-    REVIEW_EXTENSION,
-    ARREST_DECISION,
-    INDICTMENT,
-    NON_PROSECUTION,
-    JUDGMENT,
-    SELF_SUPPLEMENTARY_INVESTIGATION,
-    SECOND_INSTANCE,
-    RETRIAL,
-)
-
 
 @dataclass
 class Indicator:
@@ -216,118 +180,6 @@ def rate(numerator: int, denominator: int) -> float | None:
     return float(exact.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP))
 
 
-def _code(code: str) -> Q:
-    return Q(event_type__code=code)
-
-
-def outcome_persons(*codes: str):
-    """The persons an event records under these outcome codes (0 when it records none of them)."""
-    parts = [Coalesce(Cast(KT(f"outcomes__{code}"), IntegerField()), Value(0)) for code in codes]
-    return functools.reduce(operator.add, parts)
-
-
-def _event_aggregates() -> dict:
-    """Per case (and group): how many events of each code it has, and the persons they concern.
-
-    The indicators' distinct-case counts are then plain counts of the cases with at least one such
-    event (`EVENT_TOTALS`): one aggregation per case instead of a COUNT(DISTINCT) per indicator, which
-    the database answers with one sort of all the events per indicator.
-    """
-
-    def events(condition: Q) -> Count:
-        return Count("pk", filter=condition)
-
-    return {
-        "e_reviewed": events(_code(PROSECUTION_REVIEW)),
-        "e_returned": events(_code(SUPPLEMENTARY_INVESTIGATION)),
-        "e_extended": events(_code(REVIEW_EXTENSION)),
-        "e_decided": Sum(outcome_persons(ARREST_APPROVED, ARREST_REFUSED), filter=_code(ARREST_DECISION)),
-        "e_not_arrested": Sum(outcome_persons(ARREST_REFUSED), filter=_code(ARREST_DECISION)),
-        "e_indicted": Sum("persons", filter=_code(INDICTMENT)),
-        "e_not_prosecuted": Sum("persons", filter=_code(NON_PROSECUTION)),
-        "e_judged": Sum("persons", filter=_code(JUDGMENT)),
-        "e_accepted": Sum("persons", filter=_code(JUDGMENT) & Q(case__judgment_accepted=Case.Acceptance.YES)),
-        "e_self_supplementary": events(_code(SELF_SUPPLEMENTARY_INVESTIGATION)),
-        "e_arrested": Sum(outcome_persons(ARREST_APPROVED), filter=_code(ARREST_DECISION)),
-        "e_not_prosecuted_after_arrest": Sum(_not_prosecuted_after_arrest(), filter=_code(NON_PROSECUTION)),
-        "e_acquitted": Sum(outcome_persons(ACQUITTED), filter=_code(JUDGMENT)),
-        "e_amended_remanded": Sum(outcome_persons(AMENDED, REMANDED), filter=_code(SECOND_INSTANCE) | _code(RETRIAL)),
-    }
-
-
-def _not_prosecuted_after_arrest():
-    """Per 不起诉 event: its persons, at most the persons its case had arrested (批准逮捕) by that day.
-
-    Without a person-level register the persons not prosecuted of a partly arrested case are taken to
-    be arrested ones first (the upper bound), so a case never counts more than it arrested.
-    """
-    arrested = (
-        ProceduralEvent.objects.filter(
-            case=OuterRef("case"), event_type__code=ARREST_DECISION, date__lte=OuterRef("date")
-        )
-        .order_by()
-        .values("case")
-        .annotate(n=Sum(outcome_persons(ARREST_APPROVED)))
-        .values("n")
-    )
-    return Least(F("persons"), Coalesce(Subquery(arrested), Value(0)))
-
-
-# The event counts of a group from its cases' rows: cases holding such an event, or sums.
-EVENT_TOTALS = {
-    "n_reviewed": ("cases", "e_reviewed"),
-    "n_returned": ("cases", "e_returned"),
-    "n_extended": ("cases", "e_extended"),
-    "n_decided": ("sum", "e_decided"),
-    "n_not_arrested": ("sum", "e_not_arrested"),
-    "n_indicted": ("sum", "e_indicted"),
-    "n_not_prosecuted": ("sum", "e_not_prosecuted"),
-    "n_judged": ("sum", "e_judged"),
-    "n_accepted": ("sum", "e_accepted"),
-    "n_self_supplementary": ("sum", "e_self_supplementary"),
-    "n_arrested": ("sum", "e_arrested"),
-    "n_not_prosecuted_after_arrest": ("sum", "e_not_prosecuted_after_arrest"),
-    "n_acquitted": ("sum", "e_acquitted"),
-    "n_amended_remanded": ("sum", "e_amended_remanded"),
-}
-
-
-def _event_counts(events: QuerySet, groups: dict) -> list[dict]:
-    """The event-based counts per group (one row, no grouping, when there are none) in one statement:
-    the events aggregated per case and group by the ORM, then added up per group around it."""
-    per_case = events.values(**groups, k_case=F("case_id")).annotate(**_event_aggregates()).order_by()
-    connection = connections[per_case.db]
-    inner_sql, params = per_case.query.get_compiler(per_case.db).as_sql()
-    qn = connection.ops.quote_name
-    keys = [qn(name) for name in groups]
-    totals = [
-        (f"COUNT(*) FILTER (WHERE {qn(column)} > 0)" if how == "cases" else f"SUM({qn(column)})") + f" AS {qn(name)}"
-        for name, (how, column) in EVENT_TOTALS.items()
-    ]
-    sql = f"SELECT {', '.join([*keys, *totals])} FROM ({inner_sql}) AS per_case"
-    if keys:
-        sql += f" GROUP BY {', '.join(keys)}"
-    n_keys = len(groups)
-    names = [*groups, *EVENT_TOTALS]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        # PostgreSQL sums bigints as numeric: counts are read back as ints.
-        return [
-            dict(zip(names, [*row[:n_keys], *(None if v is None else int(v) for v in row[n_keys:])], strict=True))
-            for row in cursor.fetchall()
-        ]
-
-
-def _case_aggregates() -> dict:
-    proposed = (Case.Sentencing.PROPOSED, Case.Sentencing.ADOPTED)
-    return {
-        "n_closed_persons": Sum("persons"),
-        "n_plea_persons": Sum("persons", filter=Q(plea_leniency=True)),
-        "n_proposed": Sum("persons", filter=Q(sentencing_recommendation__in=proposed)),
-        "n_adopted": Sum("persons", filter=Q(sentencing_recommendation=Case.Sentencing.ADOPTED)),
-    }
-
-
 def _values(counts: dict[str, int]) -> dict[str, Indicator]:
     """The indicators of one group from its aggregated counts."""
     pairs = {
@@ -360,74 +212,49 @@ def _values(counts: dict[str, int]) -> dict[str, Indicator]:
     return values
 
 
-def _grouped(queryset: QuerySet, groups: dict, aggregates: dict) -> list[dict]:
-    """Aggregate rows grouped by `groups` (one row, no grouping, when there are none)."""
-    if not groups:
-        return [queryset.aggregate(**aggregates)]
-    return list(queryset.values(**groups).annotate(**aggregates).order_by())
+# Count table column → the engine's count name.
+COUNT_NAMES = {column: f"n_{column}" for column in INDICATOR_COUNTS}
+assert set(COUNT_NAMES.values()) == {*EVENT_TOTALS, *case_aggregates()}
 
 
-def _sources(basis, date_from, date_to, columns, case_q) -> tuple[QuerySet, str, QuerySet]:
-    """(events, the event-side date path, closed cases) restricted to the range, filters and scope."""
-    events = ProceduralEvent.objects.filter(
-        through_case(case_q), event_type__code__in=EVENT_CODES, **case_kwargs(columns, "case__")
-    )
-    event_date = "date" if basis == FLOW else "case__closed_on"
-    events = events.filter(**{f"{event_date}__gte": date_from, f"{event_date}__lte": date_to})
-    reviewed = ProceduralEvent.objects.filter(case=OuterRef("pk"), event_type__code=PROSECUTION_REVIEW)
-    # 认罪认罚 and 量刑建议 are outcomes of 审查起诉: only cases closed at that stage count.
-    cases = Case.objects.filter(
-        case_q, Exists(reviewed), closed_on__gte=date_from, closed_on__lte=date_to, **case_kwargs(columns)
-    )
-    return events, event_date, cases
-
-
-def _key(row: dict, periods: tuple[str, ...], key_columns: tuple[str, ...]) -> tuple:
-    key = []
-    for period in periods:
-        value = row[f"k_{period}"]
-        if isinstance(value, str):  # SQLite answers a raw statement's dates as text
-            value = datetime.date.fromisoformat(value[:10])
-        key.append(period_label(period, value.date() if isinstance(value, datetime.datetime) else value))
-    for column in key_columns:
-        value = row[f"k_{column}"]
-        key.append(None if column == "category" and value == "" else value)
-    return tuple(key)
-
-
-def _add(counts: dict[tuple, dict[str, int]], key: tuple, row: dict, names) -> None:
-    target = counts.setdefault(key, {})
-    for name in names:
-        target[name] = target.get(name, 0) + (row[name] or 0)
-
-
-def _collect(
-    basis, date_from, date_to, columns, case_q, periods, key_columns
-) -> tuple[dict[tuple, dict[str, int]], dict[str, int]]:
-    """(counts per group key, the total counts) from the aggregate queries.
-
-    Each case sits in exactly one attribution group and one closing period, so every count adds up
-    to the total except the distinct case counts of events across periods (a case with 退补 in
-    January and March is one case in the quarter): only then is the event query re-run ungrouped.
-    """
-    events, event_date, cases = _sources(basis, date_from, date_to, columns, case_q)
-    event_groups = {f"k_{p}": PERIOD_TRUNC[p](event_date) for p in periods}
-    event_groups.update({f"k_{c}": F(f"case__{case_path(c)}") for c in key_columns})
-    case_groups = {f"k_{p}": PERIOD_TRUNC[p]("closed_on") for p in periods}
-    case_groups.update({f"k_{c}": F(case_path(c)) for c in key_columns})
-    counts: dict[tuple, dict[str, int]] = {}
+def _collect(query: StatsQuery, case_q: Q) -> tuple[dict[tuple, dict[str, int]], dict[str, int]]:
+    """(counts per group key, the total counts): whole months from the count table, the partial
+    months at the ends from the raw rows (not counting again a case the table counts in the period)."""
+    periods, key_columns, scope = query.periods, query.key_columns, query.scope
+    whole, partial = split_range(query.date_from, query.date_to)
+    grouped: dict[tuple, dict[str, int]] = {}
     total: dict[tuple, dict[str, int]] = {}
-    for row in _event_counts(events, event_groups):
-        _add(counts, _key(row, periods, key_columns), row, EVENT_TOTALS)
-        if not periods:
-            _add(total, (), row, EVENT_TOTALS)
-    if periods:
-        _add(total, (), _event_counts(events, {})[0], EVENT_TOTALS)
-    case_aggregates = _case_aggregates()
-    for row in _grouped(cases, case_groups, case_aggregates):
-        _add(counts, _key(row, periods, key_columns), row, case_aggregates)
-        _add(total, (), row, case_aggregates)
-    return counts, total.get((), {})
+    if whole:
+        columns = rollup_columns(query.columns)
+        # A chapter is grouped through the main charge (each charge's chapter read once).
+        fact_keys = tuple(dict.fromkeys("main_charge_id" if c == "charge_chapter" else c for c in key_columns))
+        level = rollup_level({*fact_keys, *(c.split("__")[0] for c in columns), *scope.columns()})
+        chapter_of = dict(Charge.objects.values_list("pk", "chapter")) if "charge_chapter" in key_columns else {}
+        reader = _KeyReader(periods, fact_keys)
+        n = len(periods) + len(fact_keys)
+        rows, fact_total = indicator_facts.read(level, query.basis, whole, periods, fact_keys, columns, scope.fact_q())
+        for row in rows:
+            counts = dict(zip(COUNT_NAMES.values(), row[n:], strict=True))
+            key = reader.key(row[:n])
+            if chapter_of:
+                key = _chapter_key(key, len(periods), key_columns, fact_keys, chapter_of)
+            add(grouped, key, counts, counts)
+        counts = dict(zip(COUNT_NAMES.values(), fact_total, strict=True))
+        add(total, (), counts, counts)
+    if partial:
+        raw_grouped, raw_total = collect_raw(
+            query.basis, partial, query.columns, case_q, periods, key_columns, middle=whole
+        )
+        for key, counts in raw_grouped.items():
+            add(grouped, key, counts, counts)
+        add(total, (), raw_total, raw_total)
+    return grouped, total.get((), {})
+
+
+def _chapter_key(key: tuple, n_periods: int, key_columns, fact_keys, chapter_of) -> tuple:
+    values = dict(zip(fact_keys, key[n_periods:], strict=True))
+    mapped = [chapter_of.get(values["main_charge_id"]) if c == "charge_chapter" else values[c] for c in key_columns]
+    return (*key[:n_periods], *mapped)
 
 
 def indicators_for(
@@ -438,8 +265,12 @@ def indicators_for(
     date_to: datetime.date | None = None,
     filters: RatioFilters | None = None,
     scope: Scope = EVERYTHING,
+    raw: bool = False,
 ) -> IndicatorReport:
-    """The §9 indicators per group over an inclusive date range, with the grouping and filters of the ratio."""
+    """The §9 indicators per group over an inclusive date range, with the grouping and filters of the ratio.
+
+    `raw=True` counts everything from the raw rows (the reference the count table is held to).
+    """
     query = StatsQuery.build(
         group_by=group_by, basis=basis, date_from=date_from, date_to=date_to, filters=filters, scope=scope
     )
@@ -449,8 +280,10 @@ def indicators_for(
     case_q = query.scope.case_q()
     grouped: dict[tuple, dict[str, int]] = {}
     totals: dict[str, int] = {}
-    if case_q is not None:
-        grouped, totals = _collect(basis, date_from, date_to, columns, case_q, periods, key_columns)
+    if case_q is not None and raw:
+        grouped, totals = collect_raw(basis, [(date_from, date_to)], columns, case_q, periods, key_columns)
+    elif case_q is not None:
+        grouped, totals = _collect(query, case_q)
 
     rows = [
         IndicatorRow(keys=dict(zip([*periods, *dims], key, strict=True)), values=_values(counts))

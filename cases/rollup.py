@@ -64,6 +64,8 @@ def maintained(case_ids: Iterable[int], *, new_case_ids: Iterable[int] = ()) -> 
     Blocks nest: a case an enclosing block already keeps is left to it (its before and after span
     the inner write), so a service call inside a bulk block counts once.
     """
+    from cases import indicator_facts  # it reads this module's level keys
+
     blocks = _blocks.get()
     ids = set(case_ids).difference(*blocks)
     with transaction.atomic():
@@ -79,22 +81,30 @@ def maintained(case_ids: Iterable[int], *, new_case_ids: Iterable[int] = ()) -> 
         try:
             with connection.cursor() as cursor:
                 _prepare(cursor, delta, None if listed else touched)
+                indicator_facts.prepare(cursor, depth)
                 new = set(new_case_ids)
-                stored = sorted(ids.difference(new))
+                before = stored = sorted(ids.difference(new))
                 if not listed:
                     _insert_ids(cursor, touched, stored)
                     stored = stored if _any_received(cursor, touched) else []
                 if stored:
                     _add_facts(cursor, delta, Q(pk__in=stored) if listed else in_table, -1)
+                # The indicators count events of cases without a received date too: no shortcut.
+                if before:
+                    indicator_facts.add_facts(cursor, depth, Q(pk__in=before) if listed else in_table, -1)
                 if not listed:
                     _insert_ids(cursor, touched, sorted(ids.intersection(new)))
                 # The final reviews' counts move with their cases' attribution (cases.review_facts).
                 review_facts.before(cursor, depth, Q(pk__in=sorted(ids)) if listed else in_table)
             yield
             with connection.cursor() as cursor:
-                _add_facts(cursor, delta, Q(pk__in=sorted(ids)) if listed else in_table, +1)
+                after = Q(pk__in=sorted(ids)) if listed else in_table
+                _add_facts(cursor, delta, after, +1)
                 _apply(cursor, delta)
-                review_facts.after(cursor, depth, Q(pk__in=sorted(ids)) if listed else in_table)
+                review_facts.after(cursor, depth, after)
+                # The §9 indicators' count table, by the same delta in the same transaction.
+                indicator_facts.add_facts(cursor, depth, after, +1)
+                indicator_facts.apply(cursor, depth)
                 cursor.execute(f"DELETE FROM {delta}")
                 if not listed:
                     cursor.execute(f"DELETE FROM {touched}")
@@ -192,8 +202,11 @@ def rebuild() -> int:
     """Recompute the whole roll-up from the raw case and event rows, set-based; returns the row count.
 
     One INSERT … SELECT per level, basis and fact kind, from the same fact definition the engine and
-    the incremental path use, so the database does the grouping without a round trip per row.
+    the incremental path use, so the database does the grouping without a round trip per row. The
+    indicators' count table is rebuilt with it (every caller repairs rows changed behind the hook).
     """
+    from cases import indicator_facts
+
     table = RatioFact._meta.db_table
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {table}")
@@ -221,7 +234,9 @@ def rebuild() -> int:
                         f"SELECT {select} FROM ({sql}) sub",
                         [level, basis, *constants, *params],
                     )
-        review_facts.rebuild()  # every caller of a rebuild (restore, catalogue recount) needs both
+        # Every caller of a rebuild (restore, catalogue recount, the command) needs all three tables.
+        review_facts.rebuild()
+        indicator_facts.rebuild()
         return RatioFact.objects.count()
 
 

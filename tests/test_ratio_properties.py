@@ -8,7 +8,7 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cases import rollup, services
+from cases import indicator_facts, rollup, services
 from cases.models import Case, Charge, ProceduralEvent
 from cases.ratio import RatioFilters, ratio_for
 from tests.factories import CaseFactory, TeamFactory
@@ -187,7 +187,8 @@ def test_maintained_rollup_always_equals_a_rebuild(org, today_fixed, specs, writ
                 pass
             except Exception as error:
                 assert "同一环节" in str(error)
-        maintained = rollup.snapshot()
+        maintained, indicators = rollup.snapshot(), indicator_facts.snapshot()
         rollup.rebuild()
         assert maintained == rollup.snapshot()
+        assert indicators == indicator_facts.snapshot()  # rebuilt with the roll-up
         transaction.set_rollback(True)

@@ -7,8 +7,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from cases import review_facts, rollup
-from cases.models import Case, RatioFact, ReviewFact
+from cases import indicator_facts, review_facts, rollup
+from cases.models import Case, IndicatorFact, RatioFact, ReviewFact
 from tests.factories import make_case
 
 D = datetime.date
@@ -26,7 +26,7 @@ def test_check_passes_on_a_maintained_rollup_and_changes_nothing(office_with_cas
     before = rollup.snapshot()
     out = StringIO()
     call_command("rebuild_rollups", "--check", stdout=out)
-    assert f"{len(before)} rows checked" in out.getvalue()
+    assert f"roll-up {len(before)} rows" in out.getvalue()
     assert rollup.snapshot() == before
 
 
@@ -42,6 +42,19 @@ def test_a_rollup_changed_behind_the_products_back_is_found_then_repaired(office
     call_command("rebuild_rollups", stdout=out)
     assert "roll-up rebuilt" in out.getvalue()
     assert rollup.snapshot() == maintained
+
+
+def test_an_indicator_table_changed_behind_the_products_back_is_found_then_repaired(office_with_cases):
+    maintained = indicator_facts.snapshot()
+    assert maintained
+    IndicatorFact.objects.filter(level="team").update(returned=7)
+    with pytest.raises(CommandError, match=r"maintained indicators differs from a rebuild in \d+ rows"):
+        call_command("rebuild_rollups", "--check", stdout=StringIO())
+    assert IndicatorFact.objects.filter(level="team", returned=7).exists(), "--check must not repair"
+    out = StringIO()
+    call_command("rebuild_rollups", stdout=out)
+    assert "indicators" in out.getvalue()
+    assert indicator_facts.snapshot() == maintained
 
 
 def test_nested_maintained_blocks_leave_no_state_behind_after_a_failure(office_with_cases):
@@ -71,10 +84,10 @@ def test_the_review_rollup_is_checked_and_repaired_too(office_with_reviews):
     assert maintained, "final reviews are counted as they become final"
     out = StringIO()
     call_command("rebuild_rollups", "--check", stdout=out)
-    assert f"review roll-up {len(maintained)} rows checked" in out.getvalue()
+    assert f"reviews {len(maintained)} rows" in out.getvalue()
 
     ReviewFact.objects.filter(level="unit", item_id=0).update(reviews=999)
-    with pytest.raises(CommandError, match=r"review roll-up differs from a rebuild in \d+ rows"):
+    with pytest.raises(CommandError, match=r"maintained reviews differs from a rebuild in \d+ rows"):
         call_command("rebuild_rollups", "--check", stdout=StringIO())
     assert ReviewFact.objects.filter(reviews=999).exists(), "--check must not repair"
     call_command("rebuild_rollups", stdout=StringIO())

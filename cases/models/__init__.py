@@ -4,6 +4,7 @@ from cases.models.assessment import AssessmentScheme, TeamTarget
 from cases.models.case import Case, ProceduralEvent
 from cases.models.catalogue import EventType, OutcomeChoice, RuleSet
 from cases.models.charge import Chapter, Charge, TeamSpecialisation
+from cases.models.indicator_fact import IndicatorFact
 from cases.models.review import (
     Dimension,
     Finding,
@@ -28,6 +29,7 @@ __all__ = [
     "Finding",
     "Grade",
     "GradeScale",
+    "IndicatorFact",
     "Nature",
     "OutcomeChoice",
     "ProceduralEvent",
