@@ -92,3 +92,15 @@ def test_the_review_rollup_is_checked_and_repaired_too(office_with_reviews):
     assert ReviewFact.objects.filter(reviews=999).exists(), "--check must not repair"
     call_command("rebuild_rollups", stdout=StringIO())
     assert review_facts.snapshot() == maintained
+
+
+def test_migrate_fills_count_tables_a_release_added_empty(office_with_cases):
+    """An upgrade adds a count table empty beside stored cases: `migrate` fills it from the raw rows."""
+    maintained = indicator_facts.snapshot()
+    IndicatorFact.objects.all().delete()  # as the migration that adds the table leaves it
+    call_command("migrate", verbosity=0)
+    assert indicator_facts.snapshot() == maintained
+    # Nothing to do on a maintained database: the tables are left as they are.
+    RatioFact.objects.filter(level="unit").update(items=999)
+    call_command("migrate", verbosity=0)
+    assert RatioFact.objects.filter(level="unit", items=999).exists()
