@@ -26,8 +26,36 @@ def pytest_collection_modifyitems(items):
     items.sort(key=lambda item: str(item.path).startswith(here))
 
 
+@pytest.fixture(scope="session")
+def migrated_contents(django_db_setup, django_db_blocker) -> str:
+    """The test database as the migrations left it (catalogue, review items, charges, overall tasks…),
+    read before Playwright's event loop starts: under that loop Django hands the thread other connection
+    objects, which lack what the test runner serialized, so serialized rollback cannot restore it."""
+    from django.db import connections
+
+    with django_db_blocker.unblock():
+        default = connections["default"]
+        return getattr(default, "_test_serialized_contents", None) or default.creation.serialize_db_to_string()
+
+
+def restore_migrated_contents(contents: str) -> None:
+    """Put back what the migrations seeded (the product's own apps) if an earlier transactional test's
+    flush removed it; content types and permissions the flush's post_migrate has made again stay."""
+    from django.core import serializers
+    from django.db import transaction
+
+    from cases.models import EventType
+
+    if EventType.objects.exists():
+        return
+    with transaction.atomic():
+        for record in serializers.deserialize("json", contents):
+            if record.object._meta.app_label in ("cases", "teams", "importjobs"):
+                record.save()
+
+
 @pytest.fixture(scope="session", autouse=True)
-def allow_orm_beside_playwright():
+def allow_orm_beside_playwright(migrated_contents):
     """Only while browser tests run (they run last), never for the processes other tests start."""
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -60,23 +88,12 @@ def browser_context_args(browser_context_args):
     return {**browser_context_args, "locale": "zh-CN", "viewport": viewport, "accept_downloads": True}
 
 
-def _seed_if_flushed() -> None:
-    """Put back the catalogue and review seeds the migrations wrote, if an earlier transactional
-    test's flush removed them (these tests run last, so nothing after them needs the original ids)."""
-    from cases.catalogue_seed import seed_criminal_2020, seed_outcome_choices
-    from cases.models import AssessmentScheme, EventType, GradeScale, OutcomeChoice, ReviewItem, RuleSet
-    from cases.review_seed import seed_reviews
-
-    if not EventType.objects.exists():
-        seed_criminal_2020(RuleSet, EventType)
-        seed_outcome_choices(EventType, OutcomeChoice)
-    if not ReviewItem.objects.exists():
-        seed_reviews(ReviewItem, GradeScale, AssessmentScheme)
-
-
 @pytest.fixture
-def demo_office(transactional_db, settings):
-    """The test office with a login per role (fast password hashing) and cases over two months."""
+def demo_office(transactional_db, migrated_contents, settings):
+    """The test office with a login per role (fast password hashing) and cases over two months.
+
+    The live server needs committed rows (a transactional test), and the flush that ends one empties
+    what the migrations seeded; each test starts from the migrated database's contents again."""
     from django.contrib.auth.models import User
     from django.utils import timezone
 
@@ -85,7 +102,7 @@ def demo_office(transactional_db, settings):
     from tests.factories import make_case, make_office
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    _seed_if_flushed()
+    restore_migrated_contents(migrated_contents)
     org = make_office()
     p1, p2, p3 = org.prosecutors
 

@@ -6,16 +6,16 @@ import pytest
 from playwright.sync_api import expect
 
 from cases.models import QualityReview
-from tests.browser.conftest import PASSWORD, _seed_if_flushed
+from tests.browser.conftest import PASSWORD, restore_migrated_contents
 from tests.reviews_kit import D, closed_case, make_review_office
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def review_office(transactional_db, settings):
+def review_office(transactional_db, migrated_contents, settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    _seed_if_flushed()
+    restore_migrated_contents(migrated_contents)
     ro = make_review_office()
     ro.reviewer.set_password(PASSWORD)
     ro.reviewer.save()
