@@ -26,7 +26,7 @@ from cases.codes import (
 )
 from cases.indicators import COUNTERWEIGHTS, HIGHER, INDICATORS, LOWER, indicators_for
 from cases.models import Case, Dimension, Grade, GradeScale, ProceduralEvent, ReviewItem, TeamTarget
-from cases.outcomes import ACQUITTED, ARREST_REFUSED
+from cases.outcomes import ACQUITTED, ARREST_APPROVED, ARREST_REFUSED
 from cases.review_stats import review_stats_for
 from cases.views.filtering import CASE_NOS_LIMIT
 from teams.dashboards import Dashboard, basis_label, case_list_url
@@ -261,13 +261,17 @@ def indicators_table(dash: Dashboard, report=None) -> Table:
         if name in INDICATOR_OUTCOMES and indicator.numerator:
             code, outcome = INDICATOR_OUTCOMES[name]
             href = case_list_url(**base, event=code, outcome=outcome)
+        denominator_href = None
+        if name == "non_arrest_rate" and indicator.denominator:
+            both = f"{ARREST_APPROVED},{ARREST_REFUSED}"
+            denominator_href = case_list_url(**base, event=ARREST_DECISION, outcome=both)
         weight = COUNTERWEIGHTS.get(name)
         table.rows.append(
             [
                 cell(str(spec.label), f"{glossary}#indicator-{name}"),
                 cell(indicator.value, text=_indicator_text(name, indicator)),
                 cell(indicator.numerator, href),
-                cell(indicator.denominator),
+                cell(indicator.denominator, denominator_href),
                 cell(better[spec.better]),
                 cell(_counterweights(weight.against, values) if weight else ""),
                 cell(str(weight.reason) if weight else ""),

@@ -46,3 +46,7 @@ def test_dashboard_outcome_numerators_link_to_lists_of_those_persons(client, bas
         n, _items, nos = listed(client, numerator.href)
         assert (n, nos) == (1, [case.case_no])
         assert client.get(numerator.href).context["persons"] == persons
+    denominator = rows["不捕率"][3]
+    assert denominator.value == 3 and query(denominator.href)["outcome"] == "approved,not_approved"
+    assert listed(client, denominator.href)[0] == 1
+    assert client.get(denominator.href).context["persons"] == 3

@@ -172,8 +172,8 @@ def listed_items(queryset: QuerySet[Case], params) -> int:
 def listed_persons(queryset: QuerySet[Case], params) -> int | None:
     """With `event` and `outcome`: the persons the listed cases' matching events record under that
     outcome (dated in the range on `flow`, whenever on `cohort`), as the indicators sum them."""
-    event, outcome = params.get("event"), params.get("outcome")
-    if not (event and outcome in OUTCOME_CODES):
+    event, codes = params.get("event"), _outcome_codes(params.get("outcome"))
+    if not (event and codes):
         return None
     from cases.indicators import outcome_persons
 
@@ -184,7 +184,13 @@ def listed_persons(queryset: QuerySet[Case], params) -> int | None:
             events = events.filter(date__gte=date_from)
         if date_to:
             events = events.filter(date__lte=date_to)
-    return events.aggregate(n=Sum(outcome_persons(outcome)))["n"] or 0
+    return events.aggregate(n=Sum(outcome_persons(*codes)))["n"] or 0
+
+
+def _outcome_codes(raw: str | None) -> list[str]:
+    """`outcome`: one code or several, comma-separated (a denominator such as 批准 + 不批准); [] if any is unknown."""
+    codes = [c.strip() for c in (raw or "").split(",") if c.strip()]
+    return codes if codes and all(c in OUTCOME_CODES for c in codes) else []
 
 
 def _review_filter(queryset: QuerySet[Case], params, errors: list[str]) -> QuerySet[Case]:
@@ -236,12 +242,13 @@ def _counting_filters(queryset: QuerySet[Case], params, errors: list[str]) -> Qu
 
     events = ProceduralEvent.objects.filter(case_id=OuterRef("pk"))
     outcome = params.get("outcome")
-    if outcome and outcome not in OUTCOME_CODES:
+    codes = _outcome_codes(outcome)
+    if outcome and not codes:
         errors.append(_("参数 outcome：未知的结果编码 “%(value)s”") % {"value": outcome})
     elif outcome and not event:
         errors.append(_("参数 outcome 须与参数 event 一起使用"))
     elif outcome:
-        events = events.filter(outcomes__has_key=outcome)
+        events = events.filter(outcomes__has_any_keys=codes)
     if basis == FLOW:
         if event:
             matching = events.filter(dated("date"), event_type__code=event)
