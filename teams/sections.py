@@ -17,9 +17,16 @@ from django.utils.translation import gettext_lazy as _lazy
 from caseqa.wording import clauses, paren
 from cases import deadlines
 from cases.assessment import AssessmentError, assess_many, assess_prosecutor
-from cases.codes import REVIEW_EXTENSION, SELF_SUPPLEMENTARY_INVESTIGATION, SUPPLEMENTARY_INVESTIGATION
+from cases.codes import (
+    ARREST_DECISION,
+    JUDGMENT,
+    REVIEW_EXTENSION,
+    SELF_SUPPLEMENTARY_INVESTIGATION,
+    SUPPLEMENTARY_INVESTIGATION,
+)
 from cases.indicators import COUNTERWEIGHTS, HIGHER, INDICATORS, LOWER, indicators_for
 from cases.models import Case, Dimension, Grade, GradeScale, ProceduralEvent, ReviewItem, TeamTarget
+from cases.outcomes import ACQUITTED, ARREST_APPROVED, ARREST_REFUSED
 from cases.review_stats import review_stats_for
 from cases.views.filtering import CASE_NOS_LIMIT
 from teams.dashboards import Dashboard, basis_label, case_list_url
@@ -155,6 +162,12 @@ INDICATOR_EVENTS = {
     "extension_rate": REVIEW_EXTENSION,
     "self_supplementary_count": SELF_SUPPLEMENTARY_INVESTIGATION,
 }
+# Person-counted numerators read from recorded outcomes: the event and the outcome the list filters by.
+INDICATOR_OUTCOMES = {
+    "non_arrest_rate": (ARREST_DECISION, ARREST_REFUSED),
+    "acquittal_count": (JUDGMENT, ACQUITTED),
+    "acquittal_rate": (JUDGMENT, ACQUITTED),
+}
 
 
 def _indicator_text(name: str, indicator) -> str:
@@ -245,13 +258,20 @@ def indicators_table(dash: Dashboard, report=None) -> Table:
             continue
         event = INDICATOR_EVENTS.get(name)
         href = case_list_url(**base, event=event) if event else None
+        if name in INDICATOR_OUTCOMES and indicator.numerator:
+            code, outcome = INDICATOR_OUTCOMES[name]
+            href = case_list_url(**base, event=code, outcome=outcome)
+        denominator_href = None
+        if name == "non_arrest_rate" and indicator.denominator:
+            both = f"{ARREST_APPROVED},{ARREST_REFUSED}"
+            denominator_href = case_list_url(**base, event=ARREST_DECISION, outcome=both)
         weight = COUNTERWEIGHTS.get(name)
         table.rows.append(
             [
                 cell(str(spec.label), f"{glossary}#indicator-{name}"),
                 cell(indicator.value, text=_indicator_text(name, indicator)),
                 cell(indicator.numerator, href),
-                cell(indicator.denominator),
+                cell(indicator.denominator, denominator_href),
                 cell(better[spec.better]),
                 cell(_counterweights(weight.against, values) if weight else ""),
                 cell(str(weight.reason) if weight else ""),

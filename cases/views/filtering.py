@@ -11,6 +11,10 @@ cases behind a figure of the ratio (DOMAIN §4):
 - `basis=cohort`: cases closed in the range (that have a base event); with `event=<code>`: those of
   them that hold such an event, whenever it happened.
 
+`outcome=<code>` (with `event`) keeps only the events of that code whose recorded outcomes include it
+(批准/不批准逮捕, 无罪…), as `cases.indicators` counts them; `listed_persons` then says how many persons
+those outcomes concern, so the list matches a person-counted figure.
+
 `review_grade`, `finding_dimension` (a 评查维度 code) and `finding_item` (a review item's code) list the
 cases with such a final review, made final in `review_from`..`review_to`. `case_nos` (comma-separated
 case numbers) lists the few cases of a figure that has no other filter, such as an assessment line.
@@ -29,6 +33,7 @@ from django.utils.translation import gettext as _
 from cases.facts import BASES, COHORT, FLOW
 from cases.filters import CaseFilterSet
 from cases.models import Case, Dimension, EventType, Finding, Grade, ProceduralEvent, QualityReview
+from cases.outcomes import ACQUITTED, AMENDED, ARREST_APPROVED, ARREST_REFUSED, PARTLY_ACQUITTED, REMANDED
 from teams.access import subtree_ids
 from teams.models import Unit
 from teams.periods import add_months, parse_month
@@ -50,6 +55,7 @@ FILTER_PARAMS = (
     "date_from",
     "date_to",
     "event",
+    "outcome",
     "count",
     "review_grade",
     "review_from",
@@ -58,6 +64,8 @@ FILTER_PARAMS = (
     "finding_dimension",
     "finding_item",
 )
+
+OUTCOME_CODES = frozenset((ARREST_APPROVED, ARREST_REFUSED, ACQUITTED, PARTLY_ACQUITTED, AMENDED, REMANDED))
 
 # At most this many case numbers in `case_nos` (a figure made of a handful of cases, e.g. an
 # assessment line); a longer list is refused rather than making an unbounded IN clause.
@@ -161,6 +169,30 @@ def listed_items(queryset: QuerySet[Case], params) -> int:
     return base + (events.aggregate(n=Sum("event_type__weight"))["n"] or 0)
 
 
+def listed_persons(queryset: QuerySet[Case], params) -> int | None:
+    """With `event` and `outcome`: the persons the listed cases' matching events record under that
+    outcome (dated in the range on `flow`, whenever on `cohort`), as the indicators sum them."""
+    event, codes = params.get("event"), _outcome_codes(params.get("outcome"))
+    if not (event and codes):
+        return None
+    from cases.indicators import outcome_persons
+
+    events = ProceduralEvent.objects.filter(case__in=queryset.values("pk"), event_type__code=event)
+    if params.get("basis") == FLOW:
+        date_from, date_to = date_range(params, [])
+        if date_from:
+            events = events.filter(date__gte=date_from)
+        if date_to:
+            events = events.filter(date__lte=date_to)
+    return events.aggregate(n=Sum(outcome_persons(*codes)))["n"] or 0
+
+
+def _outcome_codes(raw: str | None) -> list[str]:
+    """`outcome`: one code or several, comma-separated (a denominator such as 批准 + 不批准); [] if any is unknown."""
+    codes = [c.strip() for c in (raw or "").split(",") if c.strip()]
+    return codes if codes and all(c in OUTCOME_CODES for c in codes) else []
+
+
 def _review_filter(queryset: QuerySet[Case], params, errors: list[str]) -> QuerySet[Case]:
     """Cases with a final review that became final in `review_from`..`review_to`, of `review_grade`,
     with a finding in `finding_dimension` or of the review item `finding_item` (each when given)."""
@@ -209,6 +241,14 @@ def _counting_filters(queryset: QuerySet[Case], params, errors: list[str]) -> Qu
         return q
 
     events = ProceduralEvent.objects.filter(case_id=OuterRef("pk"))
+    outcome = params.get("outcome")
+    codes = _outcome_codes(outcome)
+    if outcome and not codes:
+        errors.append(_("参数 outcome：未知的结果编码 “%(value)s”") % {"value": outcome})
+    elif outcome and not event:
+        errors.append(_("参数 outcome 须与参数 event 一起使用"))
+    elif outcome:
+        events = events.filter(outcomes__has_any_keys=codes)
     if basis == FLOW:
         if event:
             matching = events.filter(dated("date"), event_type__code=event)

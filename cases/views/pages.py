@@ -19,7 +19,7 @@ from cases import audit, deadlines, services
 from cases.facts import BASES
 from cases.models import Case, Chapter, OutcomeChoice, ProceduralEvent, QualityReview
 from cases.outcomes import display as outcome_text
-from cases.views.filtering import FILTER_PARAMS, filter_cases, listed_items
+from cases.views.filtering import FILTER_PARAMS, filter_cases, listed_items, listed_persons
 from cases.views.forms import CaseRegistrationForm, EventForm
 from teams.access import can_write, can_write_case
 from teams.dashboards import basis_label, event_labels
@@ -73,6 +73,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         "page": page,
         "items": listed_items(cases, request.GET) if counted else None,
         "items_event": extras.get(event or ""),
+        "persons": None if errors else listed_persons(cases, request.GET),
         "items_basis": basis_label(active["basis"]) if active.get("basis") in BASES else "",
         "table": _case_table(page.object_list),
         "errors": errors,
