@@ -31,6 +31,7 @@ from cases.models import (
     EventType,
     Finding,
     GradeScale,
+    IndicatorFact,
     OutcomeChoice,
     ProceduralEvent,
     QualityReview,
@@ -479,15 +480,27 @@ class RatioFactAdmin(ReadOnlyMixin, admin.ModelAdmin):
         return [name for name in ("level", "basis", "event_code") if name in {f.name for f in RatioFact._meta.fields}]
 
 
-@admin.register(ReviewFact)
-class ReviewFactAdmin(ReadOnlyMixin, admin.ModelAdmin):
-    """The maintained count table of final reviews (`manage.py rebuild_rollups` recomputes it); never edited."""
+class CountTableAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """A maintained count table (`manage.py rebuild_rollups` recomputes it), listed as stored; never edited."""
 
     show_full_result_count = False
-    list_filter = ["level", "dimension"]
 
     def get_list_display(self, request):
-        return [f.name for f in ReviewFact._meta.fields if f.name != "id"]
+        return [f.name for f in self.model._meta.fields if f.name != "id"]
+
+
+@admin.register(ReviewFact)
+class ReviewFactAdmin(CountTableAdmin):
+    """The count table of final reviews."""
+
+    list_filter = ["level", "dimension"]
+
+
+@admin.register(IndicatorFact)
+class IndicatorFactAdmin(CountTableAdmin):
+    """The count table of the §9 indicators."""
+
+    list_filter = ["level", "basis"]
 
 
 # The sampling page's stored draws (kept apart: this module is long enough).

@@ -41,7 +41,7 @@ ENDPOINT_QUERIES = {
     "/api/v1/stats/ratio/?group_by=month,team&date_from=2025-01-15&date_to=2025-11-20": 6,
     f"/api/v1/stats/ratio/?group_by=prosecutor&team=TA&{YEAR}": 4,  # team code check + filter id + roll-up + codes
     f"/api/v1/stats/ratio/?group_by=month,team&{YEAR}&format=csv": 2,
-    f"/api/v1/stats/indicators/?group_by=month&{YEAR}": 3,  # events by month, events total, closed cases
+    f"/api/v1/stats/indicators/?group_by=month&{YEAR}": 1,  # the count table: groups and total in one UNION ALL
     f"/api/v1/stats/reviews/?group_by=month&{YEAR}": 1,  # grades, scores and findings in one statement
 }
 

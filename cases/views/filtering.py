@@ -175,7 +175,7 @@ def listed_persons(queryset: QuerySet[Case], params) -> int | None:
     event, codes = params.get("event"), _outcome_codes(params.get("outcome"))
     if not (event and codes):
         return None
-    from cases.indicators import outcome_persons
+    from cases.indicator_counts import outcome_persons
 
     events = ProceduralEvent.objects.filter(case__in=queryset.values("pk"), event_type__code=event)
     if params.get("basis") == FLOW:
