@@ -3,6 +3,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from cases.models.rollup import FactKeys
+
 # The counted figures, one column each (the numerators, denominators and counterweights of §9).
 # The first three count distinct cases, the rest persons or events (see cases.indicator_counts).
 INDICATOR_COUNTS = (
@@ -28,7 +30,7 @@ INDICATOR_COUNTS = (
 DISTINCT_CASE_COUNTS = INDICATOR_COUNTS[:3]
 
 
-class IndicatorFact(models.Model):
+class IndicatorFact(FactKeys):
     """The indicators' counts per level, basis, month and attribution key; kept equal to a rebuild.
 
     Keys are stored as in `RatioFact` (0 / "" for "none", -1 / "*" for "all" at the coarser levels).
@@ -42,29 +44,8 @@ class IndicatorFact(models.Model):
     event, 0 otherwise (cases.indicator_facts).
     """
 
-    class Level(models.TextChoices):
-        FULL = "full", _("全部维度")
-        UNIT = "unit", _("单位")
-        DEPARTMENT = "department", _("部门")
-        TEAM = "team", _("团队")
-        CHARGE = "charge", _("罪名")
-
-    class Basis(models.TextChoices):
-        FLOW = "flow", _("流量口径")
-        COHORT = "cohort", _("审结口径")
-
-    level = models.CharField(max_length=10, choices=Level.choices)
-    basis = models.CharField(max_length=6, choices=Basis.choices)
-    month = models.DateField()
     # = month for counts; the previous month of a case's event for a link row (see above).
     first_month = models.DateField()
-    unit_id = models.BigIntegerField()
-    department_id = models.BigIntegerField()
-    team_id = models.BigIntegerField()
-    prosecutor_id = models.BigIntegerField()
-    line = models.CharField(max_length=20)
-    category = models.CharField(max_length=20)
-    main_charge_id = models.BigIntegerField(default=0)
     reviewed = models.IntegerField(default=0)
     returned = models.IntegerField(default=0)
     extended = models.IntegerField(default=0)

@@ -4,15 +4,9 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
-class RatioFact(models.Model):
-    """Cases and items per basis, month and attribution key; kept equal to a rebuild from raw rows.
-
-    Keys are plain integers and strings with 0 / "" for "none" so that the unique key also holds
-    on SQLite (where NULLs are distinct); `event_code` "" is the case's own row (its base item),
-    any other value the weighted extra events of that code. The `full` level keeps every key; the
-    coarser levels keep only some (the others hold -1 / "*", "all") so that a province-wide
-    statistic reads a few thousand rows instead of the prosecutor-level ones.
-    """
+class FactKeys(models.Model):
+    """What every maintained count table of cases is keyed by: level, basis, month and the case's
+    attribution (shared by `RatioFact` and `IndicatorFact`, so both read with the same level keys)."""
 
     class Level(models.TextChoices):
         FULL = "full", _("全部维度")
@@ -37,6 +31,21 @@ class RatioFact(models.Model):
     # The case's main charge (0: none); a chapter is read through the charge, so an edited chapter
     # never leaves the roll-up stale.
     main_charge_id = models.BigIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class RatioFact(FactKeys):
+    """Cases and items per basis, month and attribution key; kept equal to a rebuild from raw rows.
+
+    Keys are plain integers and strings with 0 / "" for "none" so that the unique key also holds
+    on SQLite (where NULLs are distinct); `event_code` "" is the case's own row (its base item),
+    any other value the weighted extra events of that code. The `full` level keeps every key; the
+    coarser levels keep only some (the others hold -1 / "*", "all") so that a province-wide
+    statistic reads a few thousand rows instead of the prosecutor-level ones.
+    """
+
     event_code = models.CharField(max_length=64)
     cases = models.IntegerField(default=0)
     items = models.IntegerField(default=0)
