@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from teams import dashboards, plans, sections
+from teams import assessment_section, dashboards, plans, sections
 from teams.periods import Period, add_months, month_label
 from teams.tables import Table
 
@@ -70,7 +70,7 @@ def _assemble(
     targets = sections.team_targets(subject.team_id)
     dash = dashboards.build(subject, period, targets, today=as_seen, partial_change=partial)
     sections.review_tables(dash)
-    sections.member_assessments(dash)
+    assessment_section.member_assessments(dash)
     dash.tables["at_risk"] = sections.at_risk_table(user, Q(team_id=subject.team_id), today)
     plans.add_plan_section(dash, subject.team_id, month.year, month.month)
     tables = [dash.tables[name] for name in names if name in dash.tables]

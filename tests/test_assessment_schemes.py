@@ -171,7 +171,7 @@ def test_the_api_gives_the_periods_item_by_item(ro):
 
 
 def test_the_page_lists_each_period_item_by_item(ro):
-    from teams.sections import add_assessment
+    from teams.assessment_section import add_assessment
 
     dash = SimpleNamespace(tables={})
     add_assessment(dash, ro.prosecutors[0], 2026, None)
@@ -236,7 +236,7 @@ def test_periods_start_on_the_first_day_and_ignore_later_schemes(ro):
 def test_the_period_breakdown_reads_in_english(ro):
     from django.utils import translation
 
-    from teams.sections import add_assessment
+    from teams.assessment_section import add_assessment
 
     dash = SimpleNamespace(tables={})
     with translation.override("en"):

@@ -59,6 +59,7 @@ LEDGER_MAY_USE = {
 TEAMS_MODULES_READING_CASES = {
     "teams.access",
     "teams.admin",
+    "teams.assessment_section",  # moved out of teams.sections (a dashboard section, as that module)
     "teams.api.tokens",
     "teams.api.views",
     "teams.dashboards",

@@ -110,7 +110,7 @@ def test_members_in_role_order_with_role_and_assessment(org, march):
     p1, p2, p3 = org.prosecutors
     Membership.objects.create(team=org.team, prosecutor=p2, role=Membership.Role.MEMBER)
     dash = dashboards.build(team_subject(org), default_period(march), today=march)
-    from teams.sections import member_assessments
+    from teams.assessment_section import member_assessments
 
     member_assessments(dash)
     table = dash.tables["members"]

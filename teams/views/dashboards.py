@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.ratio import RatioFilters, Scope
-from teams import dashboards, plans, sections
+from teams import assessment_section, dashboards, plans, sections
 from teams.access import scope_for, subtree_ids
 from teams.models import Department, Prosecutor, Team, Unit
 from teams.periods import parse_period
@@ -41,7 +41,7 @@ def _render(
     dash = dashboards.build(subject, period, targets, today=today, partial_change=partial)
     sections.add_sections(dash, request.user, case_q, today)
     if assessed is not None:
-        sections.add_assessment(dash, assessed, period.last.year, request.user)
+        assessment_section.add_assessment(dash, assessed, period.last.year, request.user)
     if subject.kind == "team":
         year = period.last.year
         plans.add_plan_section(dash, subject.team_id, year, today.month if year == today.year else 12)
